@@ -1,0 +1,305 @@
+"""Parse a plain-text dump of a news page (article, author box, comments) into a ParsedPage.
+
+Layout of a dump, top to bottom: an optional headline (possibly repeated in other
+words), optional byline and date lines, the article paragraphs (unindented, separated
+by blank lines), an optional author block (name line + biography), then the comment
+region, which starts at the "N COMMENTS" header (or, without one, at the first `  N.`
+comment). Comments are indented: `  N. text` at top level, `•` bullets two spaces deeper
+per reply level. Anything unindented in the comment region is page tail (comment form,
+footer links): neither comment nor article text.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+
+from dateutil import parser as date_parser
+
+from extractors.decoding import decode_text
+from extractors.document import ParsedComment, ParsedPage
+from extractors.errors import NoArticleText
+from extractors.language import detect_language
+from extractors.spam import classify_comment
+
+EXTRACTION_METHOD = "text_dump"
+
+_MAX_HEADLINE_CHARS = 150
+# "UK-France Move Toward…" vs "Britain and France Move Toward…" scores 0.90.
+_MIN_REPEATED_HEADLINE_SIMILARITY = 0.75
+
+_COMMENTS_HEADER = re.compile(r"(?P<count>\d[\d,]*)\s+comments?|no\s+comments", re.IGNORECASE)
+_TOP_LEVEL_MARKER = re.compile(r"  \d+\.(?:\s+(?P<text>.*))?")  # exactly two spaces: deeper `1.` is text
+_REPLY_MARKER = re.compile(r"(?P<indent> {2,})•(?:\s+(?P<text>.*))?")
+_BYLINE = re.compile(r"(?:written\s+)?by\s+(?P<name>.+?)(?:\s*(?:[|,]|\s[-–—])\s*(?P<rest>.+))?", re.IGNORECASE)
+_DATE_PREFIX = re.compile(r"(?:published|updated|last\s+updated|posted|date)(?:\s+on)?\s*:?\s*", re.IGNORECASE)
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+_SENTENCE_END = (".", ",", ";", ":")
+_CLOSING_QUOTES = "\"'”’)]"
+_NAME_PARTICLES = frozenset({"and", "de", "da", "di", "van", "von", "der", "den", "la", "le", "bin", "al"})
+
+
+@dataclass(frozen=True)
+class _LineSet:
+    """Whole lines matched case-insensitively with whitespace trimmed (see furniture.toml)."""
+
+    exact: frozenset[str]
+    prefixes: tuple[str, ...]
+
+    @classmethod
+    def from_table(cls, table: dict[str, list[str]]) -> _LineSet:
+        return cls(
+            exact=frozenset(_normalise(entry) for entry in table["exact"]),
+            prefixes=tuple(entry.lstrip().casefold() for entry in table["prefixes"]),
+        )
+
+    def matches(self, line: str) -> bool:
+        key = _normalise(line)
+        return key in self.exact or key.startswith(self.prefixes)
+
+
+def _normalise(line: str) -> str:
+    return " ".join(line.split()).casefold()
+
+
+def _load_furniture() -> tuple[_LineSet, _LineSet]:
+    table = tomllib.loads(resources.files("extractors").joinpath("furniture.toml").read_text(encoding="utf-8"))
+    return _LineSet.from_table(table["drop"]), _LineSet.from_table(table["navigation"])
+
+
+_DROPPED_LINES, _NAVIGATION_MARKERS = _load_furniture()
+
+
+def parse_text_dump(data: bytes, source: str) -> ParsedPage:
+    """Parse one text dump. Raises InputRejected subclasses (EmptyInput, BinaryInput,
+    UndecodableInput from decoding; NoArticleText when only furniture/comments remain)."""
+    lines = decode_text(data).split("\n")
+    comments_start = _comments_start(lines)
+    comments = _parse_comments(lines[comments_start:])
+
+    body = [line.strip() for line in lines[:comments_start]]
+    body = [line for line in body if not _DROPPED_LINES.matches(line)]
+    block_author, body = _take_author_block(body)
+    body = _drop_navigation(body)
+    head, body = _take_head(body)
+
+    text = "\n\n".join(_paragraphs(body))
+    if not text:
+        raise NoArticleText("no article text left after removing headline, page furniture, author block and comments")
+    return ParsedPage(
+        source=source,
+        text=text,
+        extraction_method=EXTRACTION_METHOD,
+        title=head.title,
+        author=head.author or block_author,
+        published_at=head.published_at,
+        language=detect_language(text),
+        comment_count_stated=_stated_comment_count(lines),
+        comments=comments,
+    )
+
+
+# --- comments -------------------------------------------------------------------------
+
+
+def _comments_start(lines: list[str]) -> int:
+    """Index of the comments header or, on a page without one, of the first top-level comment."""
+    for index, line in enumerate(lines):
+        if _COMMENTS_HEADER.fullmatch(line.strip()) or _TOP_LEVEL_MARKER.fullmatch(line):
+            return index
+    return len(lines)
+
+
+def _stated_comment_count(lines: list[str]) -> int | None:
+    for line in lines:
+        if header := _COMMENTS_HEADER.fullmatch(line.strip()):
+            return int(header["count"].replace(",", "")) if header["count"] else 0
+    return None
+
+
+@dataclass
+class _CommentDraft:
+    position: int
+    depth: int
+    parent_position: int | None
+    paragraphs: list[list[str]] = field(default_factory=lambda: [[]])
+
+    def add_line(self, line: str) -> None:
+        self.paragraphs[-1].append(line)
+
+    def end_paragraph(self) -> None:
+        if self.paragraphs[-1]:
+            self.paragraphs.append([])
+
+    def finish(self) -> ParsedComment:
+        text = "\n\n".join("\n".join(paragraph) for paragraph in self.paragraphs if paragraph)
+        return ParsedComment(
+            position=self.position,
+            depth=self.depth,
+            parent_position=self.parent_position,
+            text=text,
+            spam_reason=classify_comment(text),
+        )
+
+
+def _comment_marker(line: str) -> tuple[int, str] | None:
+    """(depth, first line of text) when `line` starts a comment, else None."""
+    if top_level := _TOP_LEVEL_MARKER.fullmatch(line):
+        return 0, (top_level["text"] or "").strip()
+    if reply := _REPLY_MARKER.fullmatch(line):
+        return (len(reply["indent"]) - 2) // 2, (reply["text"] or "").strip()
+    return None
+
+
+def _parse_comments(lines: list[str]) -> tuple[ParsedComment, ...]:
+    drafts: list[_CommentDraft] = []
+    ancestors: list[_CommentDraft] = []  # comments a following reply may attach to, shallowest first
+    current: _CommentDraft | None = None
+    for line in lines:
+        if marker := _comment_marker(line):
+            depth, first_line = marker
+            # A reply whose parent was deleted skips a level: attach it to the nearest shallower comment.
+            while ancestors and ancestors[-1].depth >= depth:
+                ancestors.pop()
+            current = _CommentDraft(
+                position=len(drafts),
+                depth=depth,
+                parent_position=ancestors[-1].position if ancestors else None,
+            )
+            current.add_line(first_line)
+            drafts.append(current)
+            ancestors.append(current)
+        elif not line.strip():
+            if current is not None:
+                current.end_paragraph()
+        elif line[0].isspace() and current is not None:
+            # Continuation lines sit at the comment's text column; be tolerant of any indent,
+            # since text after a comment in page order can only belong to that comment.
+            current.add_line(line.strip())
+        else:
+            current = None  # unindented: header, comment form or footer; not comment text
+    return tuple(draft.finish() for draft in drafts)
+
+
+# --- article body (lists of stripped lines, "" separating paragraphs) ------------------
+
+
+def _looks_like_headline(line: str) -> bool:
+    """Short and without the punctuation that ends a sentence."""
+    return 0 < len(line) <= _MAX_HEADLINE_CHARS and not line.rstrip(_CLOSING_QUOTES).endswith(_SENTENCE_END)
+
+
+def _looks_like_name(text: str, min_words: int, max_words: int) -> bool:
+    """"Jane Smith", "Ursula von der Leyen": capitalised words, no digits, no closing punctuation."""
+    words = text.split()
+    if not min_words <= len(words) <= max_words or text.endswith(_SENTENCE_END):
+        return False
+    return all(
+        word.casefold() in _NAME_PARTICLES or (word[0].isupper() and not any(char.isdigit() for char in word))
+        for word in words
+    )
+
+
+def _take_author_block(lines: list[str]) -> tuple[str | None, list[str]]:
+    """Find "Full Name" followed by a biography paragraph starting with the first name.
+
+    Returns the name and the lines without name and biography. The first line is never
+    taken: that is the headline slot, and an article may well open with the person it
+    is about.
+    """
+    first_line = next((index for index, line in enumerate(lines) if line), len(lines))
+    for index in range(first_line + 1, len(lines)):
+        name = lines[index]
+        if not _looks_like_name(name, min_words=2, max_words=4):
+            continue
+        bio_start = next((later for later in range(index + 1, len(lines)) if lines[later]), None)
+        if bio_start is None or not re.match(rf"{re.escape(name.split()[0])}\b", lines[bio_start]):
+            continue
+        bio_end = next((later for later in range(bio_start, len(lines)) if not lines[later]), len(lines))
+        return name, lines[:index] + lines[bio_end:]
+    return None, lines
+
+
+def _drop_navigation(lines: list[str]) -> list[str]:
+    """Drop navigation markers and the headlines of the articles they link to."""
+    kept: list[str] = []
+    in_link_list = False
+    for line in lines:
+        if _NAVIGATION_MARKERS.matches(line):
+            in_link_list = True
+        elif in_link_list and (not line or _looks_like_headline(line)):
+            continue
+        else:
+            in_link_list = False
+            kept.append(line)
+    return kept
+
+
+@dataclass
+class _Head:
+    title: str | None = None
+    author: str | None = None
+    published_at: datetime | None = None
+
+
+def _take_head(lines: list[str]) -> tuple[_Head, list[str]]:
+    """Read headline, byline and date from the run of short lines that opens the page.
+
+    The first short line that is neither byline nor date is the headline; later ones
+    similar to it are the page repeating its headline and are dropped. Other short
+    lines (a standfirst, say) stay article text.
+    """
+    head = _Head()
+    body_start = next((index for index, line in enumerate(lines) if line and not _looks_like_headline(line)), len(lines))
+    kept: list[str] = []
+    for line in lines[:body_start]:
+        if not line:
+            kept.append(line)
+        elif byline := _parse_byline(line):
+            head.author = head.author or byline[0]
+            head.published_at = head.published_at or byline[1]
+        elif published_at := _parse_date_line(line):
+            head.published_at = head.published_at or published_at
+        elif head.title is None:
+            head.title = line
+        elif not _is_same_headline(line, head.title):
+            kept.append(line)
+    return head, kept + lines[body_start:]
+
+
+def _parse_byline(line: str) -> tuple[str, datetime | None] | None:
+    """("Name", date or None) for "By Name" / "By Name | 3 March 2025", else None."""
+    byline = _BYLINE.fullmatch(line)
+    if byline is None or not _looks_like_name(byline["name"], min_words=1, max_words=6):
+        return None
+    return byline["name"], _parse_date_line(byline["rest"]) if byline["rest"] else None
+
+
+def _parse_date_line(line: str) -> datetime | None:
+    """The date a line such as "Published: 3 March 2025 10:14" states, else None."""
+    prefix = _DATE_PREFIX.match(line)
+    candidate = line[prefix.end():] if prefix else line
+    if not _YEAR.search(candidate):  # dateutil would read "May" or "Sunday" alone as a date
+        return None
+    try:
+        return date_parser.parse(candidate)
+    except (ValueError, OverflowError):
+        return None  # the line is text, not a date
+
+
+def _is_same_headline(line: str, title: str) -> bool:
+    similarity = difflib.SequenceMatcher(None, line.casefold(), title.casefold()).ratio()
+    return similarity >= _MIN_REPEATED_HEADLINE_SIMILARITY
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    paragraphs: list[list[str]] = [[]]
+    for line in lines:
+        if line:
+            paragraphs[-1].append(line)
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    return ["\n".join(paragraph) for paragraph in paragraphs if paragraph]

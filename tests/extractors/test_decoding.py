@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from extractors.decoding import decode_text
+from extractors.errors import BinaryInput, EmptyInput, UndecodableInput
+
+
+def test_utf8_is_decoded_as_is() -> None:
+    assert decode_text("Kyiv – “Ukraine” €150bn 🤦🏻‍♂️\n".encode("utf-8")) == "Kyiv – “Ukraine” €150bn 🤦🏻‍♂️\n"
+
+
+def test_utf8_bom_is_stripped() -> None:
+    assert decode_text(codecs.BOM_UTF8 + "Headline\n".encode("utf-8")) == "Headline\n"
+
+
+def test_crlf_and_cr_line_endings_become_lf() -> None:
+    assert decode_text(b"one\r\ntwo\rthree\n") == "one\ntwo\nthree\n"
+
+
+def test_cp1252_is_detected_when_utf8_fails() -> None:
+    text = "Le café – “quoted” est très bon.\r\nSecond line costs £5."
+    assert decode_text(text.encode("cp1252")) == "Le café – “quoted” est très bon.\nSecond line costs £5."
+
+
+def test_short_cp1252_text_decodes_to_the_same_characters() -> None:
+    assert decode_text("café – “quoted”".encode("cp1252")) == "café – “quoted”"
+
+
+def test_utf16_with_bom_is_text_not_binary() -> None:
+    assert decode_text("Kyiv\r\nKraków".encode("utf-16")) == "Kyiv\nKraków"
+
+
+def test_empty_file_is_rejected_as_empty() -> None:
+    with pytest.raises(EmptyInput, match=r"file is empty \(0 bytes\)") as rejected:
+        decode_text(b"")
+    assert rejected.value.reason == "empty"
+
+
+@pytest.mark.parametrize("data", [b"  \n\t\r\n", codecs.BOM_UTF8 + b"\n\n"])
+def test_whitespace_only_file_is_rejected_as_empty(data: bytes) -> None:
+    with pytest.raises(EmptyInput, match="only whitespace"):
+        decode_text(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "PNG"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "PDF"),
+        (b"PK\x03\x04\x14\x00\x00\x00", "zip"),
+        (b"\x1f\x8b\x08\x00\x00\x00\x00\x00", "gzip"),
+    ],
+)
+def test_known_binary_signatures_are_rejected(data: bytes, kind: str) -> None:
+    with pytest.raises(BinaryInput, match=f"starts with a {kind} signature") as rejected:
+        decode_text(data)
+    assert rejected.value.reason == "binary"
+
+
+def test_nul_bytes_mean_binary() -> None:
+    with pytest.raises(BinaryInput, match=r"NUL bytes \(first at byte 5\)"):
+        decode_text(b"hello\x00world")
+
+
+def test_high_share_of_control_bytes_means_binary() -> None:
+    with pytest.raises(BinaryInput, match=r"30% control bytes"):
+        decode_text(b"\x01\x02\x03abcdefg")
+
+
+def test_a_few_control_bytes_in_long_text_are_tolerated() -> None:
+    text = "A long enough line of ordinary article text. " * 5 + "\x0b"
+    assert decode_text(text.encode("utf-8")) == text
+
+
+def test_bytes_no_encoding_makes_sense_of_are_undecodable() -> None:
+    with pytest.raises(UndecodableInput, match="not UTF-8") as rejected:
+        decode_text(bytes(range(0x80, 0x100)) * 3)
+    assert rejected.value.reason == "undecodable"
