@@ -1,0 +1,127 @@
+"""Loading and deduplication against a real DuckDB file."""
+from __future__ import annotations
+
+import pytest
+
+from extractors.document import ParsedComment, ParsedPage
+from tests.conftest import SEED_000
+from warehouse import db
+from warehouse.checks import run_checks
+from warehouse.dedup import fingerprint_article
+from warehouse.load import PageToLoad, RejectRecord, load_batch
+from warehouse.runs import record_run_start
+
+ARTICLE = SEED_000.read_text(encoding="utf-8").split("George Allison")[0]
+
+
+def page(source: str, text: str = ARTICLE, title: str | None = None, comments=(), url=None) -> PageToLoad:
+    parsed = ParsedPage(source=source, text=text, extraction_method="text_dump", title=title,
+                        comments=tuple(comments), url=url)
+    return PageToLoad(parsed, fingerprint_article(url, title, text), "url" if url else "file")
+
+
+def comment(position, text, parent=None, depth=0, spam=None):
+    return ParsedComment(position=position, depth=depth, parent_position=parent, text=text, spam_reason=spam)
+
+
+@pytest.fixture
+def con(db_path):
+    with db.writer(db_path) as connection:
+        for run_id in ("run-1", "run-2", "run-3"):
+            record_run_start(connection, run_id, "ingest", {})
+        yield connection
+
+
+def counts(con) -> dict[str, int]:
+    tables = ["articles", "comments", "sightings", "rejects", "article_minhash", "article_lsh_buckets"]
+    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+
+
+def test_exact_duplicates_are_one_article_with_a_sighting_per_input(con):
+    result = load_batch(con, "run-1", [page("a.txt"), page("b.txt"), page("c.txt", ARTICLE.replace("  ", " "))], [])
+    assert result.articles_new == 1 and result.articles_duplicate == 2
+    assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+    sources = [r[0] for r in con.execute("SELECT source FROM sightings ORDER BY source").fetchall()]
+    assert sources == ["a.txt", "b.txt", "c.txt"]
+
+
+def test_same_input_twice_changes_no_row_counts(con):
+    batch = [page("a.txt", comments=[comment(0, "first"), comment(1, "reply", parent=0, depth=1)])]
+    rejects = [RejectRecord("bad.txt", "parse", "empty", "file is empty", "e3b0")]
+    load_batch(con, "run-1", batch, rejects)
+    before = counts(con)
+    again = load_batch(con, "run-2", batch, rejects)
+    assert counts(con) == before
+    assert again.articles_new == 0 and again.comments_new == 0 and again.comments_seen_again == 2
+    assert con.execute("SELECT last_run_id FROM rejects").fetchone()[0] == "run-2"
+
+
+def test_near_duplicate_is_its_own_article_linked_to_the_first_seen(con):
+    edited = ARTICLE.replace("Healey", "Mr Healey").replace("Ukraine", "Kyiv", 2)
+    load_batch(con, "run-1", [page("original.txt")], [])
+    result = load_batch(con, "run-2", [page("copy.txt", edited, title="A new headline"), page("other.txt", "Completely different words about cats and gardens, nothing more.")], [])
+    assert result.articles_new == 2 and result.articles_near_duplicate == 1
+    rows = dict(con.execute("SELECT source_file, duplicate_of FROM articles").fetchall())
+    original_id = con.execute("SELECT article_id FROM articles WHERE source_file = 'original.txt'").fetchone()[0]
+    assert rows["copy.txt"] == original_id
+    assert rows["other.txt"] is None
+    similarity = con.execute("SELECT similarity FROM articles WHERE source_file = 'copy.txt'").fetchone()[0]
+    assert 0.7 <= similarity < 1.0
+    assert con.execute("SELECT count(*) FROM near_duplicates").fetchone()[0] == 1
+
+
+def test_near_duplicates_within_one_batch_are_linked(con):
+    edited = ARTICLE.replace("Healey", "Mr Healey")
+    load_batch(con, "run-1", [page("original.txt"), page("copy.txt", edited)], [])
+    original_id, copy_of = con.execute(
+        "SELECT (SELECT article_id FROM articles WHERE source_file = 'original.txt'), "
+        "(SELECT duplicate_of FROM articles WHERE source_file = 'copy.txt')"
+    ).fetchone()
+    assert copy_of == original_id
+
+
+def test_reingest_with_more_comments_adds_only_the_new_ones(con):
+    early = [comment(0, "first"), comment(1, "a reply", parent=0, depth=1)]
+    later = early + [comment(2, "a second reply", parent=0, depth=1), comment(3, "new top level")]
+    load_batch(con, "run-1", [page("snapshot-1.txt", comments=early)], [])
+    result = load_batch(con, "run-2", [page("snapshot-2.txt", comments=later)], [])
+    assert result.comments_new == 2 and result.comments_seen_again == 2
+    assert con.execute("SELECT count(*) FROM comments").fetchone()[0] == 4
+    assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+
+
+def test_identical_comments_under_the_same_parent_are_stored_once(con):
+    comments = [comment(0, "Great piece"), comment(1, "Agreed!", parent=0, depth=1),
+                comment(2, "Agreed!", parent=0, depth=1), comment(3, "Agreed!")]
+    result = load_batch(con, "run-1", [page("a.txt", comments=comments)], [])
+    assert result.comments_new == 3  # the second "Agreed!" under the same parent is the same comment
+    assert con.execute("SELECT count(*) FROM comments WHERE text = 'Agreed!'").fetchone()[0] == 2
+
+
+def test_a_failing_batch_leaves_nothing_behind(con, monkeypatch):
+    from warehouse import load as load_module
+
+    def explode(self, resolved):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(load_module._BatchLoader, "_write_comments", explode)
+    with pytest.raises(RuntimeError):
+        load_batch(con, "run-1", [page("a.txt", comments=[comment(0, "x")])], [])
+    assert counts(con) == {t: 0 for t in counts(con)}
+
+
+def test_url_article_with_changed_text_is_updated_not_duplicated(con):
+    url = "https://example.com/news/1"
+    load_batch(con, "run-1", [page("u1", "First version of the story. " * 20, url=url)], [])
+    result = load_batch(con, "run-2", [page("u1", "Second, corrected version of the story. " * 20, url=url)], [])
+    assert result.articles_updated == 1 and result.articles_new == 0
+    text, = con.execute("SELECT text FROM articles WHERE url = ?", [url]).fetchone()
+    assert text.startswith("Second")
+
+
+def test_data_checks_pass_after_loads_and_catch_an_orphan(con):
+    load_batch(con, "run-1", [page("a.txt", comments=[comment(0, "x"), comment(1, "y", parent=0, depth=1)])], [])
+    assert all(r.passed for r in run_checks(con))
+    con.execute("UPDATE comments SET parent_id = 'nope' WHERE text = 'y'")
+    failed = [r.check for r in run_checks(con) if not r.passed]
+    assert failed == ["references(parent_id -> comments.comment_id)"]

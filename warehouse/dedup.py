@@ -1,0 +1,116 @@
+"""Deduplication keys, computed without the database.
+
+- Exact: `content_hash` over the NFKC-normalised, whitespace-folded title and text.
+  A re-headlined copy therefore gets its own hash and is caught as a near-duplicate.
+- Near-duplicate: a MinHash signature over 5-word shingles, indexed by LSH bands.
+  Pairs whose estimated Jaccard similarity reaches NEAR_DUPLICATE_THRESHOLD are
+  linked. Only articles sharing a band bucket are compared: no all-pairs scan.
+- Comments: `comment_id` hashes the article, the parent's id and the normalised
+  text, so the same comment under the same parent is one row, in any snapshot.
+
+Parameters and their reasoning: docs/deduplication.md.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from datasketch import MinHash
+
+SHINGLE_WORDS = 5
+NUM_PERM = 128
+LSH_BANDS = 32
+LSH_ROWS = NUM_PERM // LSH_BANDS  # 4 rows per band: a pair at Jaccard 0.7 becomes a candidate with p > 0.999
+NEAR_DUPLICATE_THRESHOLD = 0.7
+MINHASH_SEED = 1
+MINHASH_SCHEME = "affine32"  # pinned: a datasketch upgrade must not silently change stored signatures
+
+_WHITESPACE = re.compile(r"\s+")
+_WORD = re.compile(r"\w+")
+
+
+def normalize_text(text: str) -> str:
+    """NFKC (so look-alike letters and compatibility forms compare equal), whitespace folded."""
+    return _WHITESPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+def sha256_hex(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x1f")  # unit separator: ("ab", "c") and ("a", "bc") must differ
+    return digest.hexdigest()
+
+
+def article_content_hash(title: str | None, text: str) -> str:
+    return sha256_hex(normalize_text(title or ""), normalize_text(text))
+
+
+def article_id_for(url: str | None, content_hash: str) -> str:
+    """Stable id: from the canonical URL when there is one, else from the content."""
+    return sha256_hex("url", url)[:16] if url else content_hash[:16]
+
+
+def comment_content_hash(text: str) -> str:
+    return sha256_hex(normalize_text(text).casefold())
+
+
+def comment_id_for(article_id: str, parent_id: str | None, content_hash: str) -> str:
+    return sha256_hex(article_id, parent_id or "", content_hash)[:16]
+
+
+def shingles(text: str) -> set[bytes]:
+    words = _WORD.findall(normalize_text(text).casefold())
+    if len(words) <= SHINGLE_WORDS:
+        return {" ".join(words).encode()} if words else set()
+    return {" ".join(words[i : i + SHINGLE_WORDS]).encode() for i in range(len(words) - SHINGLE_WORDS + 1)}
+
+
+@lru_cache(maxsize=1)
+def _permutations():
+    # Generating the permutations is the slow part of MinHash(); share one set.
+    return MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME).permutations
+
+
+def minhash_signature(text: str) -> np.ndarray:
+    minhash = MinHash(
+        num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME, permutations=_permutations()
+    )
+    minhash.update_batch(list(shingles(text)))
+    return minhash.hashvalues.astype(np.uint32)
+
+
+def lsh_buckets(signature: np.ndarray) -> list[tuple[int, int]]:
+    """(band, bucket) pairs: a bucket is a 64-bit hash of one band's rows."""
+    rows = signature.reshape(LSH_BANDS, LSH_ROWS)
+    return [
+        (band, int.from_bytes(hashlib.blake2b(rows[band].tobytes(), digest_size=8).digest(), "little"))
+        for band in range(LSH_BANDS)
+    ]
+
+
+def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+@dataclass(frozen=True)
+class ArticleFingerprint:
+    content_hash: str
+    article_id: str
+    signature: np.ndarray
+    buckets: list[tuple[int, int]]
+
+
+def fingerprint_article(url: str | None, title: str | None, text: str) -> ArticleFingerprint:
+    content_hash = article_content_hash(title, text)
+    signature = minhash_signature(text)
+    return ArticleFingerprint(
+        content_hash=content_hash,
+        article_id=article_id_for(url, content_hash),
+        signature=signature,
+        buckets=lsh_buckets(signature),
+    )

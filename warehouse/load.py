@@ -1,0 +1,446 @@
+"""Loading one batch of extracted pages into DuckDB, deduplicated, in one transaction.
+
+A batch is all in or all out: a run killed mid-batch leaves the previous batches
+and nothing of this one, and the next run (idempotent) finishes the work.
+Rows go in through Arrow tables (INSERT … SELECT), never one INSERT per row, and
+every key is de-duplicated inside the batch first: DuckDB keeps the first of two
+conflicting rows of one statement without an error.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from extractors.document import ParsedPage
+from warehouse.dedup import (
+    NEAR_DUPLICATE_THRESHOLD,
+    ArticleFingerprint,
+    comment_content_hash,
+    comment_id_for,
+    estimated_jaccard,
+    sha256_hex,
+)
+
+
+@dataclass(frozen=True)
+class PageToLoad:
+    page: ParsedPage
+    fingerprint: ArticleFingerprint
+    source_kind: str  # file | url
+
+
+@dataclass(frozen=True)
+class RejectRecord:
+    source: str
+    stage: str
+    reason: str
+    detail: str
+    input_hash: str | None = None
+
+    @property
+    def reject_id(self) -> str:
+        return sha256_hex(self.source, self.input_hash or "", self.stage, self.reason)[:16]
+
+
+@dataclass
+class LoadCounts:
+    articles_new: int = 0
+    articles_duplicate: int = 0
+    articles_near_duplicate: int = 0
+    articles_updated: int = 0
+    comments_new: int = 0
+    comments_spam: int = 0
+    comments_seen_again: int = 0
+    rejects: int = 0
+
+    def add(self, other: LoadCounts) -> None:
+        for name in vars(self):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _utc_naive(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def load_batch(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    pages: list[PageToLoad],
+    rejects: list[RejectRecord],
+    now: datetime | None = None,
+) -> LoadCounts:
+    """Deduplicate `pages` against the warehouse and write them and `rejects`, atomically."""
+    now = now or utc_now()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        counts = _BatchLoader(con, run_id, now).load(pages, rejects)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return counts
+
+
+@dataclass
+class _NearMatch:
+    article_id: str
+    duplicate_of: str | None
+    signature: np.ndarray
+
+
+@dataclass
+class _BatchLoader:
+    con: duckdb.DuckDBPyConnection
+    run_id: str
+    now: datetime
+    counts: LoadCounts = field(default_factory=LoadCounts)
+
+    def load(self, pages: list[PageToLoad], rejects: list[RejectRecord]) -> LoadCounts:
+        resolved = self._resolve_articles(pages)
+        self._write_sightings(resolved)
+        self._write_comments(resolved)
+        self._write_rejects(rejects)
+        return self.counts
+
+    # -- articles -----------------------------------------------------------------
+
+    def _resolve_articles(self, pages: list[PageToLoad]) -> list[tuple[str, PageToLoad]]:
+        """Give every page its article id, inserting new articles and touching known ones."""
+        hashes = list({p.fingerprint.content_hash for p in pages})
+        urls = list({p.page.url for p in pages if p.page.url})
+        by_hash = dict(
+            self.con.execute(
+                "SELECT content_hash, article_id FROM articles WHERE content_hash IN (SELECT unnest(?))",
+                [hashes],
+            ).fetchall()
+        )
+        by_url = {
+            url: (article_id, content_hash)
+            for url, article_id, content_hash in self.con.execute(
+                "SELECT url, article_id, content_hash FROM articles WHERE url IN (SELECT unnest(?))", [urls]
+            ).fetchall()
+        }
+        near_matches = self._near_duplicate_candidates(
+            [p for p in pages if p.fingerprint.content_hash not in by_hash and p.page.url not in by_url]
+        )
+
+        resolved: list[tuple[str, PageToLoad]] = []
+        new_rows: dict[str, dict] = {}
+        touched: dict[str, PageToLoad] = {}
+        changed: dict[str, PageToLoad] = {}
+        batch_buckets: dict[tuple[int, int], list[str]] = defaultdict(list)
+        batch_matches: dict[str, _NearMatch] = {}
+        for item in pages:
+            fp, page = item.fingerprint, item.page
+            if page.url and page.url in by_url:
+                article_id, known_hash = by_url[page.url]
+                if known_hash != fp.content_hash:
+                    changed[article_id] = item
+                    by_url[page.url] = (article_id, fp.content_hash)
+                touched[article_id] = item
+                self.counts.articles_duplicate += known_hash == fp.content_hash
+            elif fp.content_hash in by_hash:
+                article_id = by_hash[fp.content_hash]
+                touched[article_id] = item
+                self.counts.articles_duplicate += 1
+            else:
+                article_id = fp.article_id
+                candidates = dict(near_matches.get(article_id, {}))
+                for bucket in fp.buckets:
+                    for other in batch_buckets.get(bucket, ()):
+                        candidates[other] = batch_matches[other]
+                duplicate_of, similarity = _best_near_match(fp.signature, candidates)
+                new_rows[article_id] = _article_row(item, article_id, duplicate_of, similarity, self.run_id, self.now)
+                by_hash[fp.content_hash] = article_id
+                if page.url:
+                    by_url[page.url] = (article_id, fp.content_hash)
+                for bucket in fp.buckets:
+                    batch_buckets[bucket].append(article_id)
+                batch_matches[article_id] = _NearMatch(article_id, duplicate_of, fp.signature)
+                self.counts.articles_new += 1
+                self.counts.articles_near_duplicate += duplicate_of is not None
+            resolved.append((article_id, item))
+
+        self._insert_articles(new_rows)
+        self._touch_articles({k: v for k, v in touched.items() if k not in new_rows})
+        self._update_changed_articles(changed)
+        return resolved
+
+    def _near_duplicate_candidates(self, pages: list[PageToLoad]) -> dict[str, dict[str, _NearMatch]]:
+        """For each new article, the stored articles sharing at least one LSH bucket."""
+        if not pages:
+            return {}
+        probe = pa.table(
+            {
+                "article_id": [p.fingerprint.article_id for p in pages for _ in p.fingerprint.buckets],
+                "band": pa.array([b for p in pages for b, _ in p.fingerprint.buckets], pa.int16()),
+                "bucket": pa.array([k for p in pages for _, k in p.fingerprint.buckets], pa.uint64()),
+            }
+        )
+        self.con.register("lsh_probe", probe)
+        try:
+            rows = self.con.execute(
+                """SELECT DISTINCT p.article_id, a.article_id, a.duplicate_of, m.signature
+                   FROM lsh_probe p
+                   JOIN article_lsh_buckets b ON b.band = p.band AND b.bucket = p.bucket
+                   JOIN articles a ON a.article_id = b.article_id
+                   JOIN article_minhash m ON m.article_id = a.article_id
+                   WHERE a.article_id <> p.article_id"""
+            ).fetchall()
+        finally:
+            self.con.unregister("lsh_probe")
+        candidates: dict[str, dict[str, _NearMatch]] = defaultdict(dict)
+        for new_id, known_id, duplicate_of, signature in rows:
+            candidates[new_id][known_id] = _NearMatch(known_id, duplicate_of, np.asarray(signature, np.uint32))
+        return candidates
+
+    def _insert_articles(self, rows: dict[str, dict]) -> None:
+        if not rows:
+            return
+        articles = pa.Table.from_pylist(list(rows.values()), schema=_ARTICLE_SCHEMA)
+        self._insert("articles", articles)
+        signatures = pa.table(
+            {
+                "article_id": list(rows),
+                "signature": pa.array([r["_signature"] for r in rows.values()], pa.list_(pa.uint32())),
+            }
+        )
+        self._insert("article_minhash", signatures)
+        buckets = pa.table(
+            {
+                "band": pa.array([b for r in rows.values() for b, _ in r["_buckets"]], pa.int16()),
+                "bucket": pa.array([k for r in rows.values() for _, k in r["_buckets"]], pa.uint64()),
+                "article_id": [a for a, r in rows.items() for _ in r["_buckets"]],
+            }
+        )
+        self._insert("article_lsh_buckets", buckets, on_conflict="ON CONFLICT DO NOTHING")
+
+    def _touch_articles(self, items: dict[str, PageToLoad]) -> None:
+        if not items:
+            return
+        updates = pa.table(
+            {
+                "article_id": list(items),
+                "comment_count_stated": pa.array([i.page.comment_count_stated for i in items.values()], pa.int32()),
+            }
+        )
+        self.con.register("article_touch", updates)
+        try:
+            self.con.execute(
+                """UPDATE articles
+                   SET last_seen_at = ?, last_run_id = ?,
+                       comment_count_stated = coalesce(t.comment_count_stated, articles.comment_count_stated)
+                   FROM article_touch t
+                   WHERE articles.article_id = t.article_id""",
+                [self.now, self.run_id],
+            )
+        finally:
+            self.con.unregister("article_touch")
+
+    def _update_changed_articles(self, items: dict[str, PageToLoad]) -> None:
+        """A known URL whose text changed: `articles` shows the latest version."""
+        for article_id, item in items.items():
+            page, fp = item.page, item.fingerprint
+            self.con.execute(
+                """UPDATE articles SET title = ?, author = ?, published_at = ?, site_name = ?, language = ?,
+                          text = ?, word_count = ?, content_hash = ?
+                   WHERE article_id = ?""",
+                [page.title, page.author, _utc_naive(page.published_at), page.site_name, page.language,
+                 page.text, len(page.text.split()), fp.content_hash, article_id],
+            )
+            self.con.execute("UPDATE article_minhash SET signature = ? WHERE article_id = ?",
+                             [fp.signature.tolist(), article_id])
+            self.con.execute("DELETE FROM article_lsh_buckets WHERE article_id = ?", [article_id])
+            self._insert(
+                "article_lsh_buckets",
+                pa.table({"band": pa.array([b for b, _ in fp.buckets], pa.int16()),
+                          "bucket": pa.array([k for _, k in fp.buckets], pa.uint64()),
+                          "article_id": [article_id] * len(fp.buckets)}),
+                on_conflict="ON CONFLICT DO NOTHING",
+            )
+            self.counts.articles_updated += 1
+
+    # -- sightings, comments, rejects ---------------------------------------------------
+
+    def _write_sightings(self, resolved: list[tuple[str, PageToLoad]]) -> None:
+        latest: dict[tuple[str, str], dict] = {}
+        for article_id, item in resolved:
+            latest[(article_id, item.page.source)] = {
+                "article_id": article_id,
+                "source": item.page.source,
+                "source_kind": item.source_kind,
+                "content_hash": item.fingerprint.content_hash,
+                "first_seen_at": self.now,
+                "last_seen_at": self.now,
+                "first_run_id": self.run_id,
+                "last_run_id": self.run_id,
+            }
+        if latest:
+            self._insert(
+                "sightings",
+                pa.Table.from_pylist(list(latest.values()), schema=_SIGHTING_SCHEMA),
+                on_conflict="""ON CONFLICT (article_id, source) DO UPDATE SET
+                    last_seen_at = excluded.last_seen_at, last_run_id = excluded.last_run_id,
+                    content_hash = excluded.content_hash""",
+            )
+
+    def _write_comments(self, resolved: list[tuple[str, PageToLoad]]) -> None:
+        rows: dict[str, dict] = {}
+        for article_id, item in resolved:
+            ids_by_position: dict[int, str] = {}
+            for comment in item.page.comments:
+                parent_id = None if comment.parent_position is None else ids_by_position[comment.parent_position]
+                content_hash = comment_content_hash(comment.text)
+                comment_id = comment_id_for(article_id, parent_id, content_hash)
+                ids_by_position[comment.position] = comment_id
+                rows.setdefault(
+                    comment_id,
+                    {
+                        "comment_id": comment_id,
+                        "article_id": article_id,
+                        "parent_id": parent_id,
+                        "depth": comment.depth,
+                        "position": comment.position,
+                        "author": comment.author,
+                        "published_at": _utc_naive(comment.published_at),
+                        "text": comment.text,
+                        "content_hash": content_hash,
+                        "is_spam": comment.is_spam,
+                        "spam_reason": comment.spam_reason,
+                        "extraction_method": item.page.extraction_method,
+                        "first_seen_at": self.now,
+                        "last_seen_at": self.now,
+                        "first_run_id": self.run_id,
+                    },
+                )
+        if not rows:
+            return
+        known = {
+            row[0]
+            for row in self.con.execute(
+                "SELECT comment_id FROM comments WHERE comment_id IN (SELECT unnest(?))", [list(rows)]
+            ).fetchall()
+        }
+        new_rows = [r for cid, r in rows.items() if cid not in known]
+        if new_rows:
+            self._insert("comments", pa.Table.from_pylist(new_rows, schema=_COMMENT_SCHEMA))
+        if known:
+            self.con.execute(
+                "UPDATE comments SET last_seen_at = ? WHERE comment_id IN (SELECT unnest(?))",
+                [self.now, list(known)],
+            )
+        self.counts.comments_new += len(new_rows)
+        self.counts.comments_spam += sum(r["is_spam"] for r in new_rows)
+        self.counts.comments_seen_again += len(known)
+
+    def _write_rejects(self, rejects: list[RejectRecord]) -> None:
+        rows = {
+            r.reject_id: {
+                "reject_id": r.reject_id,
+                "source": r.source,
+                "input_hash": r.input_hash,
+                "stage": r.stage,
+                "reason": r.reason,
+                "detail": r.detail,
+                "first_seen_at": self.now,
+                "last_seen_at": self.now,
+                "first_run_id": self.run_id,
+                "last_run_id": self.run_id,
+            }
+            for r in rejects
+        }
+        if rows:
+            self._insert(
+                "rejects",
+                pa.Table.from_pylist(list(rows.values()), schema=_REJECT_SCHEMA),
+                on_conflict="""ON CONFLICT (reject_id) DO UPDATE SET
+                    last_seen_at = excluded.last_seen_at, last_run_id = excluded.last_run_id,
+                    detail = excluded.detail""",
+            )
+        self.counts.rejects += len(rejects)
+
+    def _insert(self, table: str, rows: pa.Table, on_conflict: str = "") -> None:
+        # Table names come from this module's constants, never from input data.
+        columns = ", ".join(rows.column_names)
+        self.con.register("arrow_batch", rows)
+        try:
+            self.con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM arrow_batch {on_conflict}")
+        finally:
+            self.con.unregister("arrow_batch")
+
+
+def _best_near_match(signature: np.ndarray, candidates: dict[str, _NearMatch]) -> tuple[str | None, float | None]:
+    """The most similar earlier article at or above the threshold, as its cluster's first article."""
+    best: tuple[float, str] | None = None
+    for candidate in candidates.values():
+        similarity = estimated_jaccard(signature, candidate.signature)
+        if similarity >= NEAR_DUPLICATE_THRESHOLD and (best is None or similarity > best[0]):
+            best = (similarity, candidate.duplicate_of or candidate.article_id)
+    return (best[1], best[0]) if best else (None, None)
+
+
+def _article_row(item: PageToLoad, article_id: str, duplicate_of: str | None, similarity: float | None,
+                 run_id: str, now: datetime) -> dict:
+    page, fp = item.page, item.fingerprint
+    return {
+        "article_id": article_id,
+        "url": page.url,
+        "source_file": page.source if item.source_kind == "file" else None,
+        "title": page.title,
+        "author": page.author,
+        "published_at": _utc_naive(page.published_at),
+        "site_name": page.site_name,
+        "language": page.language,
+        "text": page.text,
+        "word_count": len(page.text.split()),
+        "comment_count_stated": page.comment_count_stated,
+        "content_hash": fp.content_hash,
+        "duplicate_of": duplicate_of,
+        "similarity": similarity,
+        "extraction_method": page.extraction_method,
+        "first_seen_at": now,
+        "last_seen_at": now,
+        "first_run_id": run_id,
+        "last_run_id": run_id,
+        "_signature": fp.signature.tolist(),
+        "_buckets": fp.buckets,
+    }
+
+
+_TS = pa.timestamp("us")
+_ARTICLE_SCHEMA = pa.schema(
+    [("article_id", pa.string()), ("url", pa.string()), ("source_file", pa.string()), ("title", pa.string()),
+     ("author", pa.string()), ("published_at", _TS), ("site_name", pa.string()), ("language", pa.string()),
+     ("text", pa.string()), ("word_count", pa.int32()), ("comment_count_stated", pa.int32()),
+     ("content_hash", pa.string()), ("duplicate_of", pa.string()), ("similarity", pa.float64()),
+     ("extraction_method", pa.string()), ("first_seen_at", _TS), ("last_seen_at", _TS),
+     ("first_run_id", pa.string()), ("last_run_id", pa.string())]
+)
+_SIGHTING_SCHEMA = pa.schema(
+    [("article_id", pa.string()), ("source", pa.string()), ("source_kind", pa.string()),
+     ("content_hash", pa.string()), ("first_seen_at", _TS), ("last_seen_at", _TS),
+     ("first_run_id", pa.string()), ("last_run_id", pa.string())]
+)
+_COMMENT_SCHEMA = pa.schema(
+    [("comment_id", pa.string()), ("article_id", pa.string()), ("parent_id", pa.string()), ("depth", pa.int32()),
+     ("position", pa.int32()), ("author", pa.string()), ("published_at", _TS), ("text", pa.string()),
+     ("content_hash", pa.string()), ("is_spam", pa.bool_()), ("spam_reason", pa.string()),
+     ("extraction_method", pa.string()), ("first_seen_at", _TS), ("last_seen_at", _TS),
+     ("first_run_id", pa.string())]
+)
+_REJECT_SCHEMA = pa.schema(
+    [("reject_id", pa.string()), ("source", pa.string()), ("input_hash", pa.string()), ("stage", pa.string()),
+     ("reason", pa.string()), ("detail", pa.string()), ("first_seen_at", _TS), ("last_seen_at", _TS),
+     ("first_run_id", pa.string()), ("last_run_id", pa.string())]
+)

@@ -1,0 +1,39 @@
+"""One run at a time per warehouse: an advisory lock file beside the database.
+
+DuckDB already refuses a second writing process, but only while a connection is
+open; flows open the database per load batch so readers can get in between.
+This lock spans the whole run, so two runs never interleave their batches and a
+run still marked 'running' without the lock held is known to be dead.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class RunInProgress(RuntimeError):
+    pass
+
+
+@contextmanager
+def exclusive_run(db_path: str | Path) -> Iterator[None]:
+    lock_path = Path(f"{db_path}.run.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+            raise RunInProgress(
+                f"another newsmon run (pid {holder}) is writing {db_path}; runs never overlap, "
+                "so this one stops here: try again when it has finished"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
