@@ -1,0 +1,58 @@
+"""The run summary a person reads: in the terminal, as a Prefect artifact, in `runs`."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from warehouse.load import LoadCounts, RejectRecord
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    db_path: str
+    inputs_seen: int = 0
+    counts: LoadCounts = field(default_factory=LoadCounts)
+    rejects: list[RejectRecord] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def inputs_loaded(self) -> int:
+        return self.inputs_seen - len(self.rejects)
+
+    @property
+    def status(self) -> str:
+        return "completed_with_rejects" if self.rejects else "completed"
+
+    def rows(self) -> list[tuple[str, int]]:
+        c = self.counts
+        return [
+            ("inputs seen", self.inputs_seen),
+            ("inputs loaded", self.inputs_loaded),
+            ("articles new", c.articles_new - c.articles_near_duplicate),
+            ("articles near-duplicate (new, linked)", c.articles_near_duplicate),
+            ("articles already known (exact duplicate)", c.articles_duplicate),
+            ("articles changed (new text at a known URL)", c.articles_updated),
+            ("comments new", c.comments_new),
+            ("comments new flagged spam", c.comments_spam),
+            ("comments already known", c.comments_seen_again),
+            ("rejects", len(self.rejects)),
+        ]
+
+    def to_markdown(self) -> str:
+        lines = [
+            f"# newsmon ingest run `{self.run_id}`",
+            "",
+            f"Database: `{self.db_path}` · {self.seconds:.1f} s · status **{self.status}**",
+            "",
+            "| what | count |",
+            "|---|---:|",
+            *(f"| {name} | {value} |" for name, value in self.rows()),
+        ]
+        if self.rejects:
+            lines += ["", "## Rejected inputs", "", "| input | stage | reason | detail |", "|---|---|---|---|"]
+            lines += [f"| `{r.source}` | {r.stage} | {r.reason} | {r.detail} |" for r in self.rejects]
+        return "\n".join(lines) + "\n"
+
+    def as_dict(self) -> dict:
+        return {"run_id": self.run_id, "inputs_seen": self.inputs_seen, **asdict(self.counts),
+                "rejects": len(self.rejects), "status": self.status}

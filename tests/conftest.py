@@ -1,0 +1,36 @@
+"""Shared test set-up: an isolated Prefect home, the real Prefect engine, temp databases."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+# Before anything imports prefect: its settings are read at import time.
+# Tests never share the developer's ~/.prefect nor write into the working tree.
+_PREFECT_HOME = tempfile.mkdtemp(prefix="newsmon-test-prefect-")
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW"] = "ignore"
+os.environ.pop("PREFECT_API_URL", None)
+for name in [n for n in os.environ if n.startswith("NEWSMON_")]:
+    del os.environ[name]
+
+import pytest  # noqa: E402
+
+SEEDS_DIR = Path(__file__).resolve().parents[1] / "seeds"
+SEED_000 = SEEDS_DIR / "000_b3c46d5755a19dff.txt"
+SEED_003 = SEEDS_DIR / "003_5aa4fa2d1d728a8d.txt"
+
+
+@pytest.fixture(scope="session")
+def prefect_engine():
+    """A real Prefect API (temporary server + database) for the whole session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "warehouse" / "newsmon.duckdb"

@@ -1,0 +1,94 @@
+"""The real `ingest` flow on the real Prefect engine, into a DuckDB file in a temp dir."""
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+
+from flows.ingest import ingest
+from tests.conftest import SEED_000, SEED_003, SEEDS_DIR
+from warehouse.checks import run_checks
+
+pytestmark = pytest.mark.usefixtures("prefect_engine")
+
+TABLES = ["articles", "comments", "sightings", "rejects", "article_minhash", "article_lsh_buckets"]
+
+
+def table_counts(db_path) -> dict[str, int]:
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+
+
+def test_seeds_load_with_their_known_answers(db_path):
+    summary = ingest(paths=[str(SEEDS_DIR)], db_path=str(db_path))
+    assert summary.inputs_seen == 2 and not summary.rejects
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        article = con.execute(
+            "SELECT article_id, title, author, comment_count_stated, language, text FROM articles "
+            "WHERE source_file LIKE '%000_b3c46d5755a19dff.txt'"
+        ).fetchone()
+        article_id, title, author, stated, language, text = article
+        assert (title, author, stated, language) == (None, "George Allison", 62, "en")
+        assert text.endswith("that was exactly the subject of our conversations,” he said.")
+        depths = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE depth = 0), max(depth), count(*) FILTER (WHERE is_spam) "
+            "FROM comments WHERE article_id = ?", [article_id]
+        ).fetchone()
+        assert depths == (42, 12, 4, 3)
+        assert con.execute("SELECT count(*) FROM comments WHERE is_spam AND spam_reason IS NULL").fetchone()[0] == 0
+        title_003 = con.execute(
+            "SELECT title FROM articles WHERE source_file LIKE '%003_5aa4fa2d1d728a8d.txt'"
+        ).fetchone()[0]
+        assert title_003 == "UK-France Move Toward a New Security Pact Amid Russia Threats"
+        run = con.execute("SELECT status, inputs_seen, articles_new, comments_new, comments_spam FROM runs").fetchall()
+        assert run == [("completed", 2, 2, 42, 3)]
+        assert all(r.passed for r in run_checks(con))
+
+
+def test_running_the_same_input_twice_changes_nothing(db_path):
+    ingest(paths=[str(SEEDS_DIR)], db_path=str(db_path))
+    first = table_counts(db_path)
+    second_run = ingest(paths=[str(SEEDS_DIR)], db_path=str(db_path))
+    assert table_counts(db_path) == first
+    assert second_run.counts.articles_new == 0 and second_run.counts.comments_new == 0
+    assert second_run.counts.articles_duplicate == 2
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM runs WHERE status = 'completed'").fetchone()[0] == 2
+
+
+def test_empty_and_binary_files_are_rejected_while_the_rest_loads(db_path, tmp_path):
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    shutil.copy(SEED_003, inputs)
+    (inputs / "empty.txt").write_bytes(b"")
+    (inputs / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    (inputs / "report.pdf").write_bytes(b"%PDF-1.7 ...")
+    summary = ingest(paths=[str(inputs), str(tmp_path / "missing.txt")], db_path=str(db_path))
+    assert summary.inputs_seen == 5 and summary.inputs_loaded == 1
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        rejects = dict(con.execute("SELECT regexp_extract(source, '[^/]+$'), reason FROM rejects").fetchall())
+        assert rejects == {"empty.txt": "empty", "binary.txt": "binary", "report.pdf": "unsupported_type",
+                           "missing.txt": "not_found"}
+        assert con.execute("SELECT count(*) FROM rejects WHERE detail = ''").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+        assert con.execute("SELECT status, rejects FROM runs").fetchone() == ("completed_with_rejects", 4)
+
+
+def test_small_batches_load_the_same_rows_as_one_batch(db_path, tmp_path):
+    one = tmp_path / "one.duckdb"
+    ingest(paths=[str(SEEDS_DIR)], db_path=str(one), batch_size=100)
+    ingest(paths=[str(SEED_000), str(SEED_003)], db_path=str(db_path), batch_size=1)
+    assert table_counts(db_path) == table_counts(one)
+
+
+def test_summary_artifact_is_published(db_path):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    summary = ingest(paths=[str(SEED_003)], db_path=str(db_path))
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["ingest-run-summary"]))
+        )
+    assert any(summary.run_id in (a.data or "") for a in artifacts)
