@@ -28,6 +28,8 @@ class ParsedComment:
     author: str | None = None
     published_at: datetime | None = None
     spam_reason: str | None = None  # None = not spam; else why it was flagged
+    page_comment_id: str | None = None  # the page's own id, e.g. "comment-1234", when it has one
+    kind: str = "comment"  # comment | pingback | trackback
 
     @property
     def is_spam(self) -> bool:
@@ -49,3 +51,6 @@ class ParsedPage:
     url: str | None = None  # canonical URL when the page states one
     comment_count_stated: int | None = None
     comments: tuple[ParsedComment, ...] = field(default_factory=tuple)
+    # How comments were found: 'text_dump', a markup family such as 'wordpress', 'flat_text'
+    # (trafilatura's blob), 'none' (page has no comments) or 'not_in_html' (a JavaScript embed).
+    comments_status: str | None = None

@@ -12,27 +12,47 @@ from extractors.errors import NoArticleText, UndecodableInput
 from extractors.language import detect_language
 
 
+# trafilatura falls back to any text it finds (a lone "Home" link); fewer words is not an article.
+MIN_ARTICLE_WORDS = 10
+# htmldate's defaults drop the time of day; keep it (and the zone) when the page gives it.
+DATE_PARAMS = {"outputformat": "%Y-%m-%dT%H:%M:%S%z", "original_date": True, "extensive_search": True}
+
+
 def extract_html_page(data: bytes, source: str) -> ParsedPage:
     """Extract the article body (comments excluded: they are not article text) and its metadata."""
     try:
         document = trafilatura.bare_extraction(
-            data, url=None, with_metadata=True, include_comments=False, include_tables=True
+            data,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            date_extraction_params=DATE_PARAMS,
         )
     except (ValueError, TypeError) as exc:  # lxml raises these on markup it cannot load
         raise UndecodableInput(f"HTML could not be parsed: {exc}") from exc
-    if document is None or not (document.text or "").strip():
-        raise NoArticleText("no article text found in the HTML page")
+    words = len((document.text or "").split()) if document is not None else 0
+    if words < MIN_ARTICLE_WORDS:
+        raise NoArticleText(f"no article text found in the HTML page ({words} words of body text)")
+    title = document.title or None
     return ParsedPage(
         source=source,
-        text=document.text.strip(),
+        text=_without_leading_title(document.text.strip(), title),
         extraction_method="trafilatura",
-        title=document.title or None,
+        title=title,
         author=document.author or None,
         published_at=_parse_date(document.date),
         site_name=document.sitename or None,
         language=detect_language(document.text, _declared_language(data)),
         url=document.url or None,
     )
+
+
+def _without_leading_title(text: str, title: str | None) -> str:
+    """trafilatura keeps an <h1> inside the article as the first line; the title has its own column."""
+    first, _, rest = text.partition("\n")
+    if title and rest and first.strip().casefold() == title.strip().casefold():
+        return rest.strip()
+    return text
 
 
 def _parse_date(value: str | None) -> datetime | None:

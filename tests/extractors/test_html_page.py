@@ -1,0 +1,49 @@
+"""Article extraction from saved HTML pages (our own test pages, no network)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from extractors.errors import NoArticleText
+from extractors.html_page import extract_html_page
+
+PAGES = Path(__file__).parent / "pages"
+
+
+@pytest.fixture(scope="module")
+def wordpress_page():
+    return extract_html_page((PAGES / "wordpress_article.html").read_bytes(), "wordpress_article.html")
+
+
+def test_metadata_comes_from_the_page(wordpress_page):
+    assert wordpress_page.title == "Harbour council approves new flood barrier"
+    assert wordpress_page.author == "Mara Lindqvist"
+    assert wordpress_page.site_name == "The Coastal Courier"
+    assert wordpress_page.language == "en"  # from <html lang="en-GB">
+    assert wordpress_page.url == "https://coastal-courier.example/2025/03/harbour-flood-barrier/"
+    assert wordpress_page.published_at == datetime(2025, 3, 14, 9, 30, tzinfo=timezone.utc)
+    assert wordpress_page.extraction_method == "trafilatura"
+
+
+def test_body_holds_the_article_and_nothing_else(wordpress_page):
+    text = wordpress_page.text
+    assert text.startswith("The harbour council voted on Thursday evening")
+    assert text.endswith("extend the pumping station's hours.")
+    for not_article in ("My cellar has flooded", "Forty-two million for two gates", "Leave a Reply",
+                        "Lifeboat crew honoured", "All rights reserved", "Search the Courier", "says:"):
+        assert not_article not in text
+
+
+def test_page_without_article_text_is_rejected():
+    with pytest.raises(NoArticleText):
+        extract_html_page(b"<html><body><nav><a href='/'>Home</a></nav></body></html>", "empty.html")
+
+
+def test_language_is_detected_when_the_page_declares_none():
+    paragraph = ("<p>Le conseil municipal a vote jeudi soir la construction d'une digue mobile a l'entree "
+                 "du vieux port, apres dix ans de debats sur la protection des rues basses contre les "
+                 "tempetes d'hiver et les grandes marees.</p>")
+    html = f"<html><head><title>Digue</title></head><body><article>{paragraph * 3}</article></body></html>"
+    assert extract_html_page(html.encode(), "fr.html").language == "fr"
