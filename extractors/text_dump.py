@@ -99,6 +99,7 @@ def parse_text_dump(data: bytes, source: str) -> ParsedPage:
         language=detect_language(text),
         comment_count_stated=_stated_comment_count(lines),
         comments=comments,
+        comments_status=EXTRACTION_METHOD if comments else "none",
     )
 
 

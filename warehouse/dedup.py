@@ -59,7 +59,10 @@ def comment_content_hash(text: str) -> str:
     return sha256_hex(normalize_text(text).casefold())
 
 
-def comment_id_for(article_id: str, parent_id: str | None, content_hash: str) -> str:
+def comment_id_for(article_id: str, parent_id: str | None, content_hash: str, page_comment_id: str | None = None) -> str:
+    """From the page's own comment id when it has one (stable even if the text is edited)."""
+    if page_comment_id:
+        return sha256_hex(article_id, "page-id", page_comment_id)[:16]
     return sha256_hex(article_id, parent_id or "", content_hash)[:16]
 
 

@@ -233,6 +233,7 @@ class _BatchLoader:
             {
                 "article_id": list(items),
                 "comment_count_stated": pa.array([i.page.comment_count_stated for i in items.values()], pa.int32()),
+                "comments_status": pa.array([i.page.comments_status for i in items.values()], pa.string()),
             }
         )
         self.con.register("article_touch", updates)
@@ -240,7 +241,8 @@ class _BatchLoader:
             self.con.execute(
                 """UPDATE articles
                    SET last_seen_at = ?, last_run_id = ?,
-                       comment_count_stated = coalesce(t.comment_count_stated, articles.comment_count_stated)
+                       comment_count_stated = coalesce(t.comment_count_stated, articles.comment_count_stated),
+                       comments_status = coalesce(t.comments_status, articles.comments_status)
                    FROM article_touch t
                    WHERE articles.article_id = t.article_id""",
                 [self.now, self.run_id],
@@ -297,52 +299,123 @@ class _BatchLoader:
 
     def _write_comments(self, resolved: list[tuple[str, PageToLoad]]) -> None:
         rows: dict[str, dict] = {}
+        latest_snapshot: dict[str, set[str]] = {}  # article → comment ids of its last page in this batch
+        snapshots: dict[tuple[str, str], dict] = {}
         for article_id, item in resolved:
-            ids_by_position: dict[int, str] = {}
-            for comment in item.page.comments:
-                parent_id = None if comment.parent_position is None else ids_by_position[comment.parent_position]
-                content_hash = comment_content_hash(comment.text)
-                comment_id = comment_id_for(article_id, parent_id, content_hash)
-                ids_by_position[comment.position] = comment_id
-                rows.setdefault(
-                    comment_id,
-                    {
-                        "comment_id": comment_id,
-                        "article_id": article_id,
-                        "parent_id": parent_id,
-                        "depth": comment.depth,
-                        "position": comment.position,
-                        "author": comment.author,
-                        "published_at": _utc_naive(comment.published_at),
-                        "text": comment.text,
-                        "content_hash": content_hash,
-                        "is_spam": comment.is_spam,
-                        "spam_reason": comment.spam_reason,
-                        "extraction_method": item.page.extraction_method,
-                        "first_seen_at": self.now,
-                        "last_seen_at": self.now,
-                        "first_run_id": self.run_id,
-                    },
+            page_ids = self._comment_rows(article_id, item, rows)
+            if page_ids:
+                latest_snapshot[article_id] = page_ids
+            snapshot_hash = sha256_hex(*sorted(page_ids), str(item.page.comment_count_stated))
+            snapshots.setdefault((article_id, snapshot_hash), {
+                "article_id": article_id, "snapshot_hash": snapshot_hash, "source": item.page.source,
+                "comments_present": len(page_ids), "comments_stated": item.page.comment_count_stated,
+            })
+        if rows:
+            known = {
+                row[0]
+                for row in self.con.execute(
+                    "SELECT comment_id FROM comments WHERE comment_id IN (SELECT unnest(?))", [list(rows)]
+                ).fetchall()
+            }
+            new_rows = [r for cid, r in rows.items() if cid not in known]
+            if new_rows:
+                self._insert("comments", pa.Table.from_pylist(new_rows, schema=_COMMENT_SCHEMA))
+            if known:
+                self.con.execute(
+                    "UPDATE comments SET last_seen_at = ? WHERE comment_id IN (SELECT unnest(?))",
+                    [self.now, list(known)],
                 )
-        if not rows:
+            self.counts.comments_new += len(new_rows)
+            self.counts.comments_spam += sum(r["is_spam"] for r in new_rows)
+            self.counts.comments_seen_again += len(known)
+        self._mark_removed_comments(latest_snapshot)
+        self._write_comment_snapshots(list(snapshots.values()))
+
+    def _comment_rows(self, article_id: str, item: PageToLoad, rows: dict[str, dict]) -> set[str]:
+        """Add the page's comments to `rows` (first occurrence wins); return the page's comment ids."""
+        ids_by_position: dict[int, str] = {}
+        for comment in item.page.comments:
+            parent_id = None if comment.parent_position is None else ids_by_position[comment.parent_position]
+            content_hash = comment_content_hash(comment.text)
+            comment_id = comment_id_for(article_id, parent_id, content_hash, comment.page_comment_id)
+            ids_by_position[comment.position] = comment_id
+            rows.setdefault(
+                comment_id,
+                {
+                    "comment_id": comment_id,
+                    "article_id": article_id,
+                    "parent_id": parent_id,
+                    "depth": comment.depth,
+                    "position": comment.position,
+                    "author": comment.author,
+                    "published_at": _utc_naive(comment.published_at),
+                    "text": comment.text,
+                    "content_hash": content_hash,
+                    "is_spam": comment.is_spam,
+                    "spam_reason": comment.spam_reason,
+                    "extraction_method": item.page.comments_status or item.page.extraction_method,
+                    "first_seen_at": self.now,
+                    "last_seen_at": self.now,
+                    "first_run_id": self.run_id,
+                    "page_comment_id": comment.page_comment_id,
+                    "kind": comment.kind,
+                },
+            )
+        return set(ids_by_position.values())
+
+    def _mark_removed_comments(self, latest_snapshot: dict[str, set[str]]) -> None:
+        """Comments a newer snapshot no longer shows get removed_at; ones that came back are restored.
+
+        Only snapshots that show comments count: a page that shows none is more often a
+        paywall, a JavaScript embed or a failed extraction than a wiped thread.
+        """
+        for article_id, present in latest_snapshot.items():
+            present_ids = list(present)
+            self.con.execute(
+                """UPDATE comments SET removed_at = ?
+                   WHERE article_id = ? AND removed_at IS NULL AND comment_id NOT IN (SELECT unnest(?))""",
+                [self.now, article_id, present_ids],
+            )
+            self.con.execute(
+                """UPDATE comments SET removed_at = NULL
+                   WHERE article_id = ? AND removed_at IS NOT NULL AND comment_id IN (SELECT unnest(?))""",
+                [article_id, present_ids],
+            )
+
+    def _write_comment_snapshots(self, snapshots: list[dict]) -> None:
+        if not snapshots:
             return
         known = {
-            row[0]
-            for row in self.con.execute(
-                "SELECT comment_id FROM comments WHERE comment_id IN (SELECT unnest(?))", [list(rows)]
+            (a, h) for a, h in self.con.execute(
+                "SELECT article_id, snapshot_hash FROM comment_snapshots WHERE article_id IN (SELECT unnest(?))",
+                [list({s["article_id"] for s in snapshots})],
             ).fetchall()
         }
-        new_rows = [r for cid, r in rows.items() if cid not in known]
+        next_number = dict(self.con.execute(
+            "SELECT article_id, max(snapshot_number) FROM comment_snapshots "
+            "WHERE article_id IN (SELECT unnest(?)) GROUP BY article_id",
+            [list({s["article_id"] for s in snapshots})],
+        ).fetchall())
+        new_rows, seen_again = [], []
+        for snapshot in snapshots:
+            key = (snapshot["article_id"], snapshot["snapshot_hash"])
+            if key in known:
+                seen_again.append(key)
+                continue
+            number = next_number.get(snapshot["article_id"], 0) + 1
+            next_number[snapshot["article_id"]] = number
+            new_rows.append({**snapshot, "snapshot_number": number, "first_seen_at": self.now,
+                             "last_seen_at": self.now, "first_run_id": self.run_id, "last_run_id": self.run_id})
         if new_rows:
-            self._insert("comments", pa.Table.from_pylist(new_rows, schema=_COMMENT_SCHEMA))
-        if known:
+            self._insert("comment_snapshots", pa.Table.from_pylist(new_rows, schema=_SNAPSHOT_SCHEMA))
+        if seen_again:
             self.con.execute(
-                "UPDATE comments SET last_seen_at = ? WHERE comment_id IN (SELECT unnest(?))",
-                [self.now, list(known)],
+                """UPDATE comment_snapshots SET last_seen_at = ?, last_run_id = ?
+                   FROM (SELECT unnest(?) AS article_id, unnest(?) AS snapshot_hash) seen
+                   WHERE comment_snapshots.article_id = seen.article_id
+                     AND comment_snapshots.snapshot_hash = seen.snapshot_hash""",
+                [self.now, self.run_id, [k[0] for k in seen_again], [k[1] for k in seen_again]],
             )
-        self.counts.comments_new += len(new_rows)
-        self.counts.comments_spam += sum(r["is_spam"] for r in new_rows)
-        self.counts.comments_seen_again += len(known)
 
     def _write_rejects(self, rejects: list[RejectRecord]) -> None:
         rows = {
@@ -409,6 +482,7 @@ def _article_row(item: PageToLoad, article_id: str, duplicate_of: str | None, si
         "duplicate_of": duplicate_of,
         "similarity": similarity,
         "extraction_method": page.extraction_method,
+        "comments_status": page.comments_status,
         "first_seen_at": now,
         "last_seen_at": now,
         "first_run_id": run_id,
@@ -424,8 +498,8 @@ _ARTICLE_SCHEMA = pa.schema(
      ("author", pa.string()), ("published_at", _TS), ("site_name", pa.string()), ("language", pa.string()),
      ("text", pa.string()), ("word_count", pa.int32()), ("comment_count_stated", pa.int32()),
      ("content_hash", pa.string()), ("duplicate_of", pa.string()), ("similarity", pa.float64()),
-     ("extraction_method", pa.string()), ("first_seen_at", _TS), ("last_seen_at", _TS),
-     ("first_run_id", pa.string()), ("last_run_id", pa.string())]
+     ("extraction_method", pa.string()), ("comments_status", pa.string()), ("first_seen_at", _TS),
+     ("last_seen_at", _TS), ("first_run_id", pa.string()), ("last_run_id", pa.string())]
 )
 _SIGHTING_SCHEMA = pa.schema(
     [("article_id", pa.string()), ("source", pa.string()), ("source_kind", pa.string()),
@@ -437,7 +511,12 @@ _COMMENT_SCHEMA = pa.schema(
      ("position", pa.int32()), ("author", pa.string()), ("published_at", _TS), ("text", pa.string()),
      ("content_hash", pa.string()), ("is_spam", pa.bool_()), ("spam_reason", pa.string()),
      ("extraction_method", pa.string()), ("first_seen_at", _TS), ("last_seen_at", _TS),
-     ("first_run_id", pa.string())]
+     ("first_run_id", pa.string()), ("page_comment_id", pa.string()), ("kind", pa.string())]
+)
+_SNAPSHOT_SCHEMA = pa.schema(
+    [("article_id", pa.string()), ("snapshot_hash", pa.string()), ("snapshot_number", pa.int32()),
+     ("source", pa.string()), ("comments_present", pa.int32()), ("comments_stated", pa.int32()),
+     ("first_seen_at", _TS), ("last_seen_at", _TS), ("first_run_id", pa.string()), ("last_run_id", pa.string())]
 )
 _REJECT_SCHEMA = pa.schema(
     [("reject_id", pa.string()), ("source", pa.string()), ("input_hash", pa.string()), ("stage", pa.string()),

@@ -125,3 +125,37 @@ def test_data_checks_pass_after_loads_and_catch_an_orphan(con):
     con.execute("UPDATE comments SET parent_id = 'nope' WHERE text = 'y'")
     failed = [r.check for r in run_checks(con) if not r.passed]
     assert failed == ["references(parent_id -> comments.comment_id)"]
+
+
+def test_a_later_snapshot_adds_new_comments_and_marks_vanished_ones_removed(con):
+    first = [comment(0, "first"), comment(1, "rude remark", parent=0, depth=1), comment(2, "second")]
+    later = [comment(0, "first"), comment(1, "second"), comment(2, "third, new")]
+    load_batch(con, "run-1", [page("snapshot-1.txt", comments=first)], [])
+    result = load_batch(con, "run-2", [page("snapshot-2.txt", comments=later)], [])
+    assert result.comments_new == 1
+    rows = dict(con.execute("SELECT text, removed_at IS NOT NULL FROM comments").fetchall())
+    assert rows == {"first": False, "rude remark": True, "second": False, "third, new": False}
+    history = con.execute(
+        "SELECT snapshot_number, comments_present, change_present FROM comment_count_history ORDER BY 1"
+    ).fetchall()
+    assert history == [(1, 3, None), (2, 3, 0)]
+    # the first snapshot again: the remark is back, nothing is added twice
+    again = load_batch(con, "run-3", [page("snapshot-1.txt", comments=first)], [])
+    assert again.comments_new == 0
+    assert con.execute("SELECT removed_at FROM comments WHERE text = 'rude remark'").fetchone()[0] is None
+    assert con.execute("SELECT count(*) FROM comment_snapshots").fetchone()[0] == 2
+
+
+def test_a_snapshot_without_comments_marks_nothing_removed(con):
+    load_batch(con, "run-1", [page("with.txt", comments=[comment(0, "kept")])], [])
+    load_batch(con, "run-2", [page("without.txt")], [])
+    assert con.execute("SELECT removed_at FROM comments").fetchone()[0] is None
+
+
+def test_page_comment_ids_make_stable_comment_ids(con):
+    html_comment = ParsedComment(position=0, depth=0, parent_position=None, text="v1", page_comment_id="comment-7")
+    edited = ParsedComment(position=0, depth=0, parent_position=None, text="v1 (edited)", page_comment_id="comment-7")
+    load_batch(con, "run-1", [page("a.html", comments=[html_comment])], [])
+    result = load_batch(con, "run-2", [page("a.html", comments=[edited])], [])
+    assert result.comments_new == 0
+    assert con.execute("SELECT page_comment_id, kind FROM comments").fetchall() == [("comment-7", "comment")]
