@@ -24,6 +24,7 @@ from newsmon.summary import RunSummary
 from warehouse import db
 from warehouse.dedup import fingerprint_article
 from warehouse.load import LoadCounts, PageToLoad, RejectRecord, load_batch
+from warehouse.publish import publish_snapshot
 from warehouse.run_lock import exclusive_run
 from warehouse.runs import mark_abandoned_runs, record_run_end, record_run_start
 
@@ -88,6 +89,11 @@ def end_run(db_path: str, summary: RunSummary, status: str, error: str | None = 
         record_run_end(con, summary.run_id, status, summary.inputs_seen, summary.counts, error)
 
 
+@task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
+def publish_for_analysts(db_path: str) -> str:
+    return str(publish_snapshot(db_path))
+
+
 @flow(name=FLOW_NAME, log_prints=False)
 def ingest(paths: list[str] | None = None, db_path: str | None = None, batch_size: int | None = None) -> RunSummary:
     """Ingest local files (seed dumps, saved HTML) into the DuckDB warehouse."""
@@ -125,6 +131,7 @@ def ingest(paths: list[str] | None = None, db_path: str | None = None, batch_siz
             raise
         summary.seconds = time.monotonic() - started
         end_run(db_file, summary, summary.status)
+        publish_for_analysts(db_file)
 
     create_markdown_artifact(
         key="ingest-run-summary", markdown=summary.to_markdown(), description="newsmon ingest run summary"

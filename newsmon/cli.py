@@ -13,6 +13,7 @@ from rich.table import Table
 from newsmon.settings import Settings
 from warehouse import db
 from warehouse.checks import run_checks
+from warehouse.publish import snapshot_path
 from warehouse.run_lock import RunInProgress
 
 app = typer.Typer(help="newsmon: news pages and their reader comments, into DuckDB.", no_args_is_help=True)
@@ -31,8 +32,20 @@ class Exit(IntEnum):
 DbOption = Annotated[Optional[Path], typer.Option("--db", help="DuckDB file (default: data/newsmon.duckdb)")]
 
 
+LiveOption = Annotated[
+    bool, typer.Option("--live", help="read the working file instead of the last published snapshot")
+]
+
+
 def _db_path(given: Path | None) -> Path:
     return given or Settings().db_path
+
+
+def _analyst_db_path(given: Path | None, live: bool) -> Path:
+    """The published snapshot (never locked by a run) unless --live or none was published yet."""
+    working = _db_path(given)
+    snapshot = snapshot_path(working)
+    return snapshot if not live and snapshot.exists() else working
 
 
 def _quiet_prefect_defaults() -> None:
@@ -78,12 +91,13 @@ def ingest(
 def sql(
     query: Annotated[str, typer.Argument(help="SQL to run, read-only")],
     db_path: DbOption = None,
+    live: LiveOption = False,
 ) -> None:
-    """Run a query against the warehouse, opened read-only, and print the result."""
+    """Run a query, read-only, on the snapshot of the last finished run, and print the result."""
     import duckdb
 
     try:
-        with db.reader(_db_path(db_path)) as con:
+        with db.reader(_analyst_db_path(db_path, live)) as con:
             cursor = con.execute(query)
             columns = [d[0] for d in cursor.description or []]
             rows = cursor.fetchall()
@@ -100,10 +114,10 @@ def sql(
 
 
 @app.command()
-def stats(db_path: DbOption = None) -> None:
+def stats(db_path: DbOption = None, live: LiveOption = False) -> None:
     """Row counts of every table."""
     try:
-        with db.reader(_db_path(db_path)) as con:
+        with db.reader(_analyst_db_path(db_path, live)) as con:
             tables = [r[0] for r in con.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' ORDER BY 1"
             ).fetchall()]
@@ -118,10 +132,10 @@ def stats(db_path: DbOption = None) -> None:
 
 
 @app.command()
-def check(db_path: DbOption = None) -> None:
+def check(db_path: DbOption = None, live: LiveOption = False) -> None:
     """Run the data checks declared in warehouse/checks.toml (unique, not null, references)."""
     try:
-        with db.reader(_db_path(db_path)) as con:
+        with db.reader(_analyst_db_path(db_path, live)) as con:
             results = run_checks(con)
     except db.WarehouseError as exc:
         errors.print(f"[red]error:[/red] {exc}")
