@@ -9,6 +9,7 @@ from dateutil import parser as date_parser
 
 from extractors.document import ParsedPage
 from extractors.errors import NoArticleText, UndecodableInput
+from extractors.html_comments import extract_comment_tree
 from extractors.language import detect_language
 
 
@@ -19,7 +20,8 @@ DATE_PARAMS = {"outputformat": "%Y-%m-%dT%H:%M:%S%z", "original_date": True, "ex
 
 
 def extract_html_page(data: bytes, source: str) -> ParsedPage:
-    """Extract the article body (comments excluded: they are not article text) and its metadata."""
+    """The article body (comments excluded: they are not article text), its metadata, and
+    the reader comments as a tree (extractors.html_comments)."""
     try:
         document = trafilatura.bare_extraction(
             data,
@@ -34,6 +36,7 @@ def extract_html_page(data: bytes, source: str) -> ParsedPage:
     if words < MIN_ARTICLE_WORDS:
         raise NoArticleText(f"no article text found in the HTML page ({words} words of body text)")
     title = document.title or None
+    comments = extract_comment_tree(data)
     return ParsedPage(
         source=source,
         text=_without_leading_title(document.text.strip(), title),
@@ -44,6 +47,8 @@ def extract_html_page(data: bytes, source: str) -> ParsedPage:
         site_name=document.sitename or None,
         language=detect_language(document.text, _declared_language(data)),
         url=document.url or None,
+        comments=comments.comments,
+        comments_status=comments.status,
     )
 
 

@@ -47,3 +47,15 @@ def test_language_is_detected_when_the_page_declares_none():
                  "tempetes d'hiver et les grandes marees.</p>")
     html = f"<html><head><title>Digue</title></head><body><article>{paragraph * 3}</article></body></html>"
     assert extract_html_page(html.encode(), "fr.html").language == "fr"
+
+
+def test_comments_come_as_a_tree_and_stay_out_of_the_body(wordpress_page):
+    assert wordpress_page.comments_status == "wordpress"
+    comments = wordpress_page.comments
+    assert [(c.page_comment_id, c.author, c.depth, c.parent_position) for c in comments] == [
+        ("comment-101", "Tom Reyes", 0, None),
+        ("comment-102", "Alice Brennan", 1, 0),
+        ("comment-103", "Gerald Whitcombe", 0, None),
+    ]
+    assert comments[1].published_at == datetime(2025, 3, 14, 12, 15, tzinfo=timezone.utc)
+    assert all(c.text not in wordpress_page.text for c in comments)

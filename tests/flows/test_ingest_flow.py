@@ -92,3 +92,37 @@ def test_summary_artifact_is_published(db_path):
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["ingest-run-summary"]))
         )
     assert any(summary.run_id in (a.data or "") for a in artifacts)
+
+
+def test_a_later_html_snapshot_adds_new_comments_and_marks_removed_ones(db_path, tmp_path):
+    from pathlib import Path
+
+    page = (Path(__file__).parents[1] / "extractors" / "pages" / "wordpress_article.html").read_text()
+    new_comment = (
+        '<li id="comment-104" class="comment depth-1"><article id="div-comment-104" class="comment-body">'
+        '<footer class="comment-meta"><div class="comment-author vcard"><b class="fn">Spam Bot</b></div>'
+        '<div class="comment-metadata"><time datetime="2025-03-16T10:00:00+00:00">16 March</time></div></footer>'
+        '<div class="comment-content"><p>I make $220 an hour working from home! HERE → 𝐖𝐰𝐰.𝐇𝐢𝐠𝐡𝐏𝐫𝐨𝐟𝐢𝐭𝟏.𝐂𝐨𝐦</p>'
+        '</div></article></li>\n</ol>\n<div id="respond"'
+    )
+    start = page.index('<li id="comment-103"')
+    end = page.index("</li>", start) + len("</li>")
+    later = (page[:start] + page[end:]).replace('</ol>\n<div id="respond"', new_comment, 1)
+    first_dir, later_dir = tmp_path / "day1", tmp_path / "day2"
+    first_dir.mkdir(), later_dir.mkdir()
+    (first_dir / "page.html").write_text(page)
+    (later_dir / "page.html").write_text(later)
+
+    ingest(paths=[str(first_dir)], db_path=str(db_path))
+    second = ingest(paths=[str(later_dir)], db_path=str(db_path))
+    assert second.counts.articles_new == 0 and second.counts.comments_new == 1
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        rows = con.execute(
+            "SELECT page_comment_id, removed_at IS NOT NULL, is_spam, extraction_method FROM comments ORDER BY 1"
+        ).fetchall()
+        assert rows == [("comment-101", False, False, "wordpress"), ("comment-102", False, False, "wordpress"),
+                        ("comment-103", True, False, "wordpress"), ("comment-104", False, True, "wordpress")]
+        assert con.execute("SELECT comments_status, url FROM articles").fetchone() == (
+            "wordpress", "https://coastal-courier.example/2025/03/harbour-flood-barrier/")
+        history = con.execute("SELECT comments_present FROM comment_count_history ORDER BY snapshot_number").fetchall()
+        assert history == [(3,), (3,)]

@@ -1,0 +1,220 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import trafilatura
+
+from extractors.document import ParsedComment
+from extractors.errors import EmptyInput
+from extractors.html_comments import CommentExtraction, extract_comment_tree
+
+PAGES_DIR = Path(__file__).parent / "comment_pages"
+PAGE_NAMES = sorted(path.stem for path in PAGES_DIR.glob("*.html"))
+
+
+def _page(name: str) -> bytes:
+    return (PAGES_DIR / f"{name}.html").read_bytes()
+
+
+def _label(name: str) -> dict:
+    return json.loads((PAGES_DIR / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def _document(body: str, head: str = "") -> str:
+    """A whole page around `body`: the HTML loader rejects bare fragments."""
+    return (
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Test page</title>{head}</head>"
+        f"<body><article><h1>Headline</h1><p>Article text about the harbour and the ferry.</p></article>"
+        f"{body}</body></html>"
+    )
+
+
+def _as_labelled(comment: ParsedComment) -> dict:
+    return {
+        "page_comment_id": comment.page_comment_id,
+        "author": comment.author,
+        "published_at": comment.published_at.isoformat() if comment.published_at else None,
+        "parent": comment.parent_position,
+        "depth": comment.depth,
+        "kind": comment.kind,
+        "spam": comment.is_spam,
+    }
+
+
+def _expected(entry: dict) -> dict:
+    fields = ("page_comment_id", "author", "published_at", "parent", "depth", "kind")
+    return {field: entry[field] for field in fields} | {"spam": entry.get("spam", False)}
+
+
+def test_every_family_and_status_is_in_the_labelled_set() -> None:
+    families = {_label(name)["family"] for name in PAGE_NAMES}
+    assert families == {
+        "wordpress", "wpdiscuz", "schema_microdata", "schema_jsonld", "drupal", "flat_text", "not_in_html", "none",
+    }
+
+
+@pytest.mark.parametrize("name", PAGE_NAMES)
+def test_labelled_page_gives_the_expected_tree(name: str) -> None:
+    label = _label(name)
+    result = extract_comment_tree(_page(name))
+
+    assert result.status == label["family"]
+    assert [_as_labelled(comment) for comment in result.comments] == [_expected(entry) for entry in label["comments"]]
+    for position, (comment, entry) in enumerate(zip(result.comments, label["comments"], strict=True)):
+        assert comment.position == position
+        assert comment.text.startswith(entry["text_startswith"]), (position, comment.text)
+        assert comment.text.endswith(entry["text_endswith"]), (position, comment.text)
+
+
+@pytest.mark.parametrize(
+    ("name", "position", "text", "not_in_text"),
+    [
+        pytest.param(
+            "wp_html5_pingbacks",
+            0,
+            "Finally! I have cycled down Mill Road every weekday for six years and the potholes alone are a hazard,"
+            " never mind the lorries.\n\nWhatever the opposition says, my kids will be able to ride to school on their"
+            " own.",
+            ["Six years is nothing", "Reply", "Marta Quinlan", "says:", "March 3, 2025"],
+            id="wordpress-html5",
+        ),
+        pytest.param(
+            "wp_twentyten_inner_div",
+            5,
+            "The gearbox was replaced in 2019 as well. Maybe it is time the council stopped renewing the contract.",
+            ["Angus Dewar", "says:", "awaiting moderation", "March 5, 2025", "Reply"],
+            id="wordpress-body-without-content-element",
+        ),
+        pytest.param(
+            "wpdiscuz_nested",
+            1,
+            "Agreed. The residents’ association is asking for exactly that in its consultation response, plus a cap"
+            " on the number of homes sold off-plan overseas.",
+            ["Where can we read", "Reply", "Raj Mehta", "Ingrid Solberg", "days ago"],
+            id="wpdiscuz",
+        ),
+        pytest.param(
+            "drupal7_bartik",
+            0,
+            "Saturday is the only day working parents can bring children in. Closing at one means a rushed half hour"
+            " after football.\n\nCould they not close on a Monday morning instead?",
+            ["Monday mornings are", "reply", "Permalink", "Maureen", "03/21/2025"],
+            id="drupal",
+        ),
+    ],
+)
+def test_comment_text_is_only_its_own_paragraphs(name: str, position: int, text: str, not_in_text: list[str]) -> None:
+    comment = extract_comment_tree(_page(name)).comments[position]
+
+    assert comment.text == text
+    for furniture_or_reply in not_in_text:
+        assert furniture_or_reply not in comment.text
+
+
+def test_lookalike_link_with_earnings_offer_is_flagged_as_spam() -> None:
+    comments = extract_comment_tree(_page("wp_html5_pingbacks")).comments
+
+    spam = next(comment for comment in comments if "𝐖𝐰𝐰.𝐇𝐢𝐠𝐡𝐏𝐫𝐨𝐟𝐢𝐭𝟏.𝐂𝐨𝐦" in comment.text)
+    assert {"obfuscated_link", "earnings_offer"} <= set(spam.spam_reason.split(","))
+    assert [comment.position for comment in comments if comment.is_spam] == [spam.position]
+
+
+def test_pingbacks_and_trackbacks_are_kept_with_their_kind() -> None:
+    comments = extract_comment_tree(_page("wp_html5_pingbacks")).comments
+
+    assert [(comment.kind, comment.page_comment_id) for comment in comments if comment.kind != "comment"] == [
+        ("pingback", "comment-108"),
+        ("trackback", "comment-109"),
+    ]
+    assert comments[-2].text == "Pingback: Weekly roundup: bike lanes across the valley | Valley Cycling"
+
+
+def test_depth_comes_from_nesting_not_from_the_depth_class() -> None:
+    # A theme that caps its depth-N classes: the li is nested three lists deep but says depth-1.
+    html = _document(
+        "<ol class='comment-list'>"
+        "<li id='comment-1' class='comment depth-1'><div class='comment-content'><p>Top.</p></div>"
+        "<ul class='children'><li id='comment-2' class='comment depth-1'>"
+        "<div class='comment-content'><p>Reply.</p></div>"
+        "<ul class='children'><li id='comment-3' class='comment depth-1'>"
+        "<div class='comment-content'><p>Deeper.</p></div>"
+        "</li></ul></li></ul></li></ol>"
+    )
+    comments = extract_comment_tree(html).comments
+
+    assert [(comment.depth, comment.parent_position) for comment in comments] == [(0, None), (1, 0), (2, 1)]
+
+
+def test_wpdiscuz_reply_whose_parent_was_deleted_attaches_to_nearest_shallower_comment() -> None:
+    comments = extract_comment_tree(_page("wpdiscuz_flat_levels")).comments
+
+    orphan = next(comment for comment in comments if comment.page_comment_id == "comment-7015")
+    assert (orphan.depth, orphan.parent_position) == (2, 4)
+    assert comments[4].depth == 0
+
+
+def test_malformed_jsonld_block_is_skipped_and_the_others_are_read() -> None:
+    broken = "<script type='application/ld+json'>{\"@type\": \"NewsArticle\", \"comment\": [</script>"
+    comment = {"@type": "Comment", "author": {"name": "Ana"}, "dateCreated": "2025-03-01T10:00:00Z", "text": "Well put."}
+    good = f"<script type='application/ld+json'>{json.dumps({'@type': 'BlogPosting', 'comment': [comment]})}</script>"
+
+    assert extract_comment_tree(_document("", head=broken)).status == "none"
+    result = extract_comment_tree(_document("", head=broken + good))
+    assert result.status == "schema_jsonld"
+    assert [(comment.author, comment.text) for comment in result.comments] == [("Ana", "Well put.")]
+
+
+@pytest.mark.parametrize("name", ["disqus_embed", "openweb_embed"])
+def test_labelled_js_embed_pages_are_not_in_html(name: str) -> None:
+    assert extract_comment_tree(_page(name)) == CommentExtraction((), "not_in_html")
+
+
+@pytest.mark.parametrize(
+    "embed",
+    [
+        "<div id='coral_thread'></div><script src='https://talk.example.com/assets/js/embed.js'></script>"
+        "<script>Coral.createStreamEmbed({id: 'coral_thread'});</script>",
+        "<div class='fb-comments' data-href='https://news.example/a' data-numposts='10'></div>",
+        "<div id='commento'></div><script defer src='https://cdn.commento.io/js/commento.js'></script>",
+        "<hyvor-talk-comments website-id='1234' page-id='a'></hyvor-talk-comments>"
+        "<script async src='https://talk.hyvor.com/embed/embed.js' type='module'></script>",
+    ],
+    ids=["coral", "facebook", "commento", "hyvor"],
+)
+def test_js_comment_embeds_are_not_in_html(embed: str) -> None:
+    discussion = f"<section class='discussion'><h2>Join the discussion</h2>{embed}</section>"
+    result = extract_comment_tree(_document(discussion))
+
+    assert (result.comments, result.status) == ((), "not_in_html")
+
+
+def test_page_with_only_a_comment_form_has_no_comments() -> None:
+    assert extract_comment_tree(_page("no_comments")).status == "none"
+    assert extract_comment_tree(_document("<aside><h2>Most read</h2></aside>")).status == "none"
+
+
+def test_str_and_bytes_give_the_same_result() -> None:
+    html = _page("wp_classic_div_comment")
+
+    assert extract_comment_tree(html.decode("utf-8")) == extract_comment_tree(html)
+
+
+def test_blank_input_is_rejected() -> None:
+    with pytest.raises(EmptyInput):
+        extract_comment_tree(b"  \n")
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("name", PAGE_NAMES)
+def test_trafilatura_article_text_holds_no_comment_text(name: str) -> None:
+    document = trafilatura.bare_extraction(_page(name), include_comments=False)
+    article_text = _folded(document.text)
+
+    for entry in _label(name)["comments"]:
+        assert _folded(entry["text_startswith"]) not in article_text
+        assert _folded(entry["text_endswith"]) not in article_text
