@@ -27,6 +27,12 @@ from warehouse.dedup import (
 )
 
 
+# A text of at least this many characters under this many articles is a spam campaign;
+# shorter texts ("Agreed!", "Thanks for this") repeat innocently.
+REPEATED_COMMENT_MIN_CHARS = 40
+REPEATED_COMMENT_MIN_ARTICLES = 3
+
+
 @dataclass(frozen=True)
 class PageToLoad:
     page: ParsedPage
@@ -328,8 +334,25 @@ class _BatchLoader:
             self.counts.comments_new += len(new_rows)
             self.counts.comments_spam += sum(r["is_spam"] for r in new_rows)
             self.counts.comments_seen_again += len(known)
+        self._flag_repeated_comments({r["content_hash"] for r in rows.values()})
         self._mark_removed_comments(latest_snapshot)
         self._write_comment_snapshots(list(snapshots.values()))
+
+    def _flag_repeated_comments(self, content_hashes: set[str]) -> None:
+        """The same substantial text under many articles is a campaign: flag every copy as spam."""
+        if not content_hashes:
+            return
+        self.con.execute(
+            """UPDATE comments
+               SET is_spam = true,
+                   spam_reason = concat_ws(',', spam_reason, 'repeated_across_articles')
+               WHERE content_hash IN (
+                     SELECT content_hash FROM comments
+                     WHERE content_hash IN (SELECT unnest(?)) AND length(text) >= ?
+                     GROUP BY content_hash HAVING count(DISTINCT article_id) >= ?)
+                 AND coalesce(spam_reason, '') NOT LIKE '%repeated_across_articles%'""",
+            [list(content_hashes), REPEATED_COMMENT_MIN_CHARS, REPEATED_COMMENT_MIN_ARTICLES],
+        )
 
     def _comment_rows(self, article_id: str, item: PageToLoad, rows: dict[str, dict]) -> set[str]:
         """Add the page's comments to `rows` (first occurrence wins); return the page's comment ids."""

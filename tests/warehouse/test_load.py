@@ -159,3 +159,17 @@ def test_page_comment_ids_make_stable_comment_ids(con):
     result = load_batch(con, "run-2", [page("a.html", comments=[edited])], [])
     assert result.comments_new == 0
     assert con.execute("SELECT page_comment_id, kind FROM comments").fetchall() == [("comment-7", "comment")]
+
+
+def test_the_same_long_comment_under_many_articles_is_flagged_as_a_campaign(con):
+    campaign = "Visit my profile to learn how I doubled my savings in a single month, truly life changing."
+    pages = [page(f"a{i}.txt", f"Article {i} is about topic number {i} and nothing else at all.",
+                  comments=[comment(0, campaign), comment(1, "Agreed!")]) for i in range(3)]
+    load_batch(con, "run-1", pages[:2], [])
+    assert con.execute("SELECT count(*) FROM comments WHERE is_spam").fetchone()[0] == 0  # two articles: not yet
+    load_batch(con, "run-2", pages[2:], [])
+    flagged = con.execute("SELECT DISTINCT text, spam_reason FROM comments WHERE is_spam").fetchall()
+    assert flagged == [(campaign, "repeated_across_articles")]
+    load_batch(con, "run-3", pages, [])  # idempotent: the reason is not appended twice
+    assert con.execute("SELECT DISTINCT spam_reason FROM comments WHERE is_spam").fetchall() == [
+        ("repeated_across_articles",)]
