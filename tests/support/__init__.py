@@ -1,0 +1,1 @@
+"""Helpers shared by tests: a real HTTP server on the loopback interface."""
