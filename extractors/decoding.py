@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import codecs
 
-import charset_normalizer
-
+from extractors.charset import guess_decode
 from extractors.errors import BinaryInput, EmptyInput, UndecodableInput
 
 # Signatures of the binary formats people most often drop into an inbox by mistake.
@@ -75,9 +74,9 @@ def _decode_utf8_or_legacy(data: bytes) -> str:
 
 def _decode_legacy(data: bytes) -> str:
     """Not UTF-8: most likely a single-byte encoding such as cp1252 or latin-1."""
-    best = charset_normalizer.from_bytes(data).best()
-    if best is None:
+    text = guess_decode(data)
+    if text is None:
         raise UndecodableInput(
             f"file is not UTF-8 and no known encoding decodes its {len(data)} bytes to plausible text"
         )
-    return str(best)
+    return text

@@ -34,7 +34,6 @@ import asyncio
 import codecs
 import contextlib
 import email.utils
-import os
 import random
 import re
 import socket
@@ -49,10 +48,10 @@ from urllib.parse import SplitResult, urljoin
 from urllib.robotparser import RobotFileParser
 
 import anyio
-import charset_normalizer
 import httpcore
 import httpx
 
+from extractors.charset import guess_decode
 from extractors.fetch_errors import (
     BadContentEncoding,
     BlockedByRobots,
@@ -72,7 +71,9 @@ from extractors.fetch_errors import (
 )
 from extractors.urls import parse_http_url
 
-Expect = Literal["html", "feed", "any"]
+# html: an article or section page; feed: RSS/Atom/sitemap; html_or_feed: a URL given as input,
+# whose kind is known only after fetching; any: robots.txt (served with all sorts of types).
+Expect = Literal["html", "feed", "html_or_feed", "any"]
 
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _GZIP_TYPES = frozenset({"application/gzip", "application/x-gzip"})  # .xml.gz sitemaps
@@ -87,10 +88,14 @@ _FEED_TYPES = (
     })
     | _GZIP_TYPES
 )
-_ACCEPTED_TYPES: dict[str, frozenset[str] | None] = {"html": _HTML_TYPES, "feed": _FEED_TYPES, "any": None}
+_ACCEPTED_TYPES: dict[str, frozenset[str] | None] = {
+    "html": _HTML_TYPES, "feed": _FEED_TYPES, "html_or_feed": _HTML_TYPES | _FEED_TYPES, "any": None,
+}
 _ACCEPT_HEADERS = {
     "html": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
     "feed": "application/rss+xml,application/atom+xml,application/xml;q=0.9,text/xml;q=0.9,text/plain;q=0.5,*/*;q=0.1",
+    "html_or_feed": "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
+    "application/xml;q=0.9,text/xml;q=0.9,*/*;q=0.1",
     "any": "*/*",
 }
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -175,16 +180,6 @@ class FetchResult:
     @property
     def ok(self) -> bool:
         return self.error is None
-
-
-def allow_private_hosts_from_env() -> bool:
-    """NEWSMON_ALLOW_PRIVATE_HOSTS=1 (or true/yes) allows fetching private addresses."""
-    value = os.environ.get("NEWSMON_ALLOW_PRIVATE_HOSTS", "").strip().lower()
-    if value in ("1", "true", "yes"):
-        return True
-    if value in ("", "0", "false", "no"):
-        return False
-    raise ValueError(f"NEWSMON_ALLOW_PRIVATE_HOSTS={value!r}: expected 1 or 0")
 
 
 class Fetcher:
@@ -438,10 +433,8 @@ def decode_body(body: bytes, content_type: str | None) -> str:
         text = _decode_as(body, label)
         if text is not None:
             return text
-    best = charset_normalizer.from_bytes(body).best()
-    if best is not None:
-        return str(best)
-    return body.decode("utf-8", errors="replace")
+    guessed = guess_decode(body)
+    return guessed if guessed is not None else body.decode("utf-8", errors="replace")
 
 
 # --- safety: which addresses may be connected to -----------------------------------------

@@ -19,7 +19,7 @@ MIN_ARTICLE_WORDS = 10
 DATE_PARAMS = {"outputformat": "%Y-%m-%dT%H:%M:%S%z", "original_date": True, "extensive_search": True}
 
 
-def extract_html_page(data: bytes, source: str) -> ParsedPage:
+def extract_html_page(data: bytes | str, source: str) -> ParsedPage:
     """The article body (comments excluded: they are not article text), its metadata, and
     the reader comments as a tree (extractors.html_comments)."""
     try:
@@ -66,7 +66,7 @@ def _parse_date(value: str | None) -> datetime | None:
     return date_parser.isoparse(value)
 
 
-def _declared_language(data: bytes) -> str | None:
+def _declared_language(data: bytes | str) -> str | None:
     """`<html lang>` or `<meta http-equiv=content-language>`; trafilatura leaves language empty."""
     try:
         root = lxml.html.fromstring(data)

@@ -13,6 +13,7 @@ from extractors.document import ParsedPage
 from extractors.errors import BinaryInput, InputRejected, MissingInput, UnsupportedInput
 from extractors.html_page import extract_html_page
 from extractors.text_dump import parse_text_dump
+from extractors.urls import is_url, read_url_list
 
 # Suffix → parser kind. Longest suffixes first so ".html.gz" wins over ".gz".
 INPUT_KINDS = {
@@ -86,6 +87,19 @@ def _walk(directory: Path) -> Iterable[Path]:
             yield from _walk(entry)
         elif entry.is_file():
             yield entry
+
+
+def url_list_entries(data: bytes) -> list[str] | None:
+    """The URLs of a URL-list file (one per line, `#` comments), or None if it is not one.
+
+    A `.txt` input is either a page dump or a URL list; it is a list when every entry is a URL.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    entries = read_url_list(text)
+    return entries if entries and all(is_url(entry) for entry in entries) else None
 
 
 def parse_input(data: bytes, source: str, kind: str) -> ParsedPage:

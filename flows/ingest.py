@@ -1,11 +1,12 @@
-"""The `ingest` flow: local files → extract → deduplicate → load. Orchestration only.
+"""The `ingest` flow: local files and URLs → extract → deduplicate → load. Orchestration only.
 
-Work is batched (one task call per batch of inputs, not per article) because
-Prefect's per-task overhead dominates tiny tasks. Each batch is loaded in one
-transaction; a rejected input is recorded and the run goes on.
+Work is batched (one task call per batch of inputs, not per article) because Prefect's
+per-task overhead dominates tiny tasks. Each batch is loaded in one transaction; a
+rejected input is recorded and the run goes on.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 import uuid
@@ -18,11 +19,15 @@ from prefect.runtime import flow_run
 
 from extractors.document import ParsedPage
 from extractors.errors import InputRejected
-from extractors.local_files import InputFile, discover_inputs, parse_input
+from extractors.fetch import Fetcher, FetchRequest, FetchResult, FetchSettings
+from extractors.local_files import InputFile, discover_inputs, parse_input, url_list_entries
+from extractors.urls import canonical_url, is_url
+from newsmon.crawl import EXPECT_BY_KIND, CrawlBatch, Target, discovered_visits, process_fetch_results
 from newsmon.settings import Settings
 from newsmon.summary import RunSummary
 from warehouse import db
 from warehouse.dedup import fingerprint_article
+from warehouse.frontier import CrawlRecords, RecrawlPolicy, known_urls, validators
 from warehouse.load import LoadCounts, PageToLoad, RejectRecord, load_batch
 from warehouse.publish import publish_snapshot
 from warehouse.run_lock import exclusive_run
@@ -32,10 +37,27 @@ FLOW_NAME = "ingest"
 
 
 @task(cache_policy=NONE)
-def discover(paths: list[str]) -> tuple[list[InputFile], list[RejectRecord]]:
-    inputs, problems = discover_inputs(paths)
+def discover(paths: list[str]) -> tuple[list[InputFile], list[Target], list[RejectRecord]]:
+    """Local files to parse, URLs to fetch (given, or listed in URL-list files), and problems."""
+    urls = [p for p in paths if is_url(p)]
+    inputs, problems = discover_inputs([p for p in paths if not is_url(p)])
     rejects = [RejectRecord(p.source, p.error.stage, p.error.reason, p.error.detail) for p in problems]
-    return inputs, rejects
+    files = []
+    for item in inputs:
+        listed = url_list_entries(item.path.read_bytes()) if item.kind == "text_dump" else None
+        if listed is None:
+            files.append(item)
+        else:
+            urls.extend(listed)
+    targets: dict[str, Target] = {}
+    for url in urls:
+        try:
+            canonical = canonical_url(url)
+        except InputRejected as error:
+            rejects.append(RejectRecord(url, error.stage, error.reason, error.detail))
+            continue
+        targets.setdefault(canonical, Target(canonical, "unknown", "input"))
+    return files, list(targets.values()), rejects
 
 
 @task(cache_policy=NONE)
@@ -61,26 +83,58 @@ def extract_batch(inputs: list[InputFile]) -> tuple[list[ParsedPage], list[Rejec
 
 
 @task(cache_policy=NONE)
-def fingerprint_batch(pages: list[ParsedPage]) -> list[PageToLoad]:
+def fingerprint_batch(pages: list[ParsedPage], source_kind: str) -> list[PageToLoad]:
     """The deduplication keys: exact content hash and MinHash/LSH buckets."""
-    return [
-        PageToLoad(page, fingerprint_article(page.url, page.title, page.text), "file")
-        for page in pages
+    return [PageToLoad(page, fingerprint_article(page.url, page.title, page.text), source_kind) for page in pages]
+
+
+@task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
+def read_validators(db_path: str, urls: list[str]) -> dict[str, tuple[str | None, str | None]]:
+    with db.writer(db_path) as con:
+        return validators(con, urls)
+
+
+@task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
+def unknown_urls(db_path: str, targets: list[Target]) -> list[Target]:
+    """Links not yet in the frontier: known ones are re-fetched on their own schedule, not per mention."""
+    with db.writer(db_path) as con:
+        known = known_urls(con, [t.url for t in targets])
+    return [t for t in targets if t.url not in known]
+
+
+@task(cache_policy=NONE)
+def fetch(targets: list[Target], known: dict[str, tuple[str | None, str | None]],
+          settings: FetchSettings) -> list[FetchResult]:
+    """Fetch concurrently within the politeness limits; the fetcher retries transient errors itself."""
+    requests = [
+        FetchRequest(t.url, *known.get(t.url, (None, None)), expect=EXPECT_BY_KIND[t.kind]) for t in targets
     ]
 
+    async def fetch_all() -> list[FetchResult]:
+        async with Fetcher(settings) as fetcher:
+            return await fetcher.fetch_many(requests)
+
+    return asyncio.run(fetch_all())
+
+
+@task(cache_policy=NONE)
+def extract_fetched(targets: list[Target], results: list[FetchResult]) -> CrawlBatch:
+    return process_fetch_results(targets, results)
+
 
 @task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
-def load(db_path: str, run_id: str, pages: list[PageToLoad], rejects: list[RejectRecord]) -> LoadCounts:
-    # Retried: the database file may be briefly held by an analyst's read-only session.
+def load(db_path: str, run_id: str, pages: list[PageToLoad], rejects: list[RejectRecord],
+         crawl: CrawlRecords | None = None, policy: RecrawlPolicy | None = None) -> LoadCounts:
+    # Retried: the database file may be briefly held by an analyst's --live session.
     with db.writer(db_path) as con:
-        return load_batch(con, run_id, pages, rejects)
+        return load_batch(con, run_id, pages, rejects, crawl=crawl, policy=policy)
 
 
 @task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
-def start_run(db_path: str, run_id: str, parameters: dict) -> int:
+def start_run(db_path: str, run_id: str, flow_name: str, parameters: dict) -> int:
     with db.writer(db_path) as con:
-        record_run_start(con, run_id, FLOW_NAME, parameters)
-        return mark_abandoned_runs(con, FLOW_NAME, run_id)
+        record_run_start(con, run_id, flow_name, parameters)
+        return mark_abandoned_runs(con, flow_name, run_id)
 
 
 @task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
@@ -94,37 +148,92 @@ def publish_for_analysts(db_path: str) -> str:
     return str(publish_snapshot(db_path))
 
 
+def load_files(db_file: str, run_id: str, files: list[InputFile], batch_size: int, summary: RunSummary) -> None:
+    logger = get_run_logger()
+    batches = [files[i : i + batch_size] for i in range(0, len(files), batch_size)]
+    for number, batch in enumerate(batches, start=1):
+        pages, rejects = extract_batch(batch)
+        counts = load(db_file, run_id, fingerprint_batch(pages, "file"), rejects)
+        summary.counts.add(counts)
+        summary.rejects.extend(rejects)
+        summary.input_rejects += len(rejects)
+        logger.info(
+            "batch %d/%d: %d files, %d new articles, %d new comments, %d rejects",
+            number, len(batches), len(batch), counts.articles_new, counts.comments_new, len(rejects),
+        )
+
+
+def crawl(db_file: str, run_id: str, targets: list[Target], settings: Settings, summary: RunSummary,
+          allow_private_hosts: bool | None = None) -> None:
+    """Fetch targets, follow what feeds and sitemaps list (bounded), extract and load, batch by batch."""
+    logger = get_run_logger()
+    fetch_settings = settings.fetch_settings(allow_private_hosts)
+    policy = settings.recrawl_policy()
+    seen = {t.url for t in targets}
+    given = {t.url for t in targets if t.found_via == "input"}
+    pending, depth = list(targets), 0
+    while pending and summary.urls_fetched < settings.max_urls_per_run:
+        budget = settings.max_urls_per_run - summary.urls_fetched
+        now_due, later = pending[:budget], pending[budget:]
+        found: list[Target] = []
+        for start in range(0, len(now_due), settings.batch_size):
+            chunk = now_due[start : start + settings.batch_size]
+            results = fetch(chunk, read_validators(db_file, [t.url for t in chunk]), fetch_settings)
+            batch = extract_fetched(chunk, results)
+            new_links = unknown_urls(db_file, [t for t in batch.discovered if t.url not in seen])
+            seen.update(t.url for t in new_links)
+            found.extend(new_links)
+            records = CrawlRecords(batch.attempts, batch.visits + discovered_visits(new_links))
+            counts = load(db_file, run_id, fingerprint_batch(batch.pages, "url"), batch.rejects, records, policy)
+            summary.counts.add(counts)
+            summary.rejects.extend(batch.rejects)
+            summary.input_rejects += sum(r.source in given for r in batch.rejects)
+            summary.urls_fetched += len(chunk)
+            summary.urls_not_modified += batch.not_modified
+            summary.urls_discovered += len(new_links)
+            logger.info(
+                "fetched %d URLs (%d not modified, %d failed): %d new articles, %d new links",
+                len(chunk), batch.not_modified, len(batch.rejects), counts.articles_new, len(new_links),
+            )
+        depth += 1
+        # Links beyond the depth or the run's budget stay in `urls`, due now: the next run fetches them.
+        pending = later + found if depth <= settings.max_discovery_depth else []
+    if pending:
+        logger.info("%d URLs left for the next run (max_urls_per_run=%d)", len(pending), settings.max_urls_per_run)
+
+
 @flow(name=FLOW_NAME, log_prints=False)
-def ingest(paths: list[str] | None = None, db_path: str | None = None, batch_size: int | None = None) -> RunSummary:
-    """Ingest local files (seed dumps, saved HTML) into the DuckDB warehouse."""
+def ingest(
+    paths: list[str] | None = None,
+    db_path: str | None = None,
+    batch_size: int | None = None,
+    allow_private_hosts: bool | None = None,
+) -> RunSummary:
+    """Ingest local files (seed dumps, saved HTML, URL lists) and URLs into the DuckDB warehouse."""
     settings = Settings()
+    if batch_size:
+        settings = settings.model_copy(update={"batch_size": batch_size})
     db_file = str(Path(db_path) if db_path else settings.db_path)
     paths = [str(p) for p in (paths or [settings.seeds_dir])]
-    batch_size = batch_size or settings.batch_size
     run_id = str(flow_run.id or uuid.uuid4())
     logger = get_run_logger()
     started = time.monotonic()
     summary = RunSummary(run_id=run_id, db_path=db_file)
 
     with exclusive_run(db_file):
-        abandoned = start_run(db_file, run_id, {"paths": paths, "db_path": db_file, "batch_size": batch_size})
+        parameters = {"paths": paths, "db_path": db_file, "batch_size": settings.batch_size,
+                      "allow_private_hosts": allow_private_hosts}
+        abandoned = start_run(db_file, run_id, FLOW_NAME, parameters)
         if abandoned:
             logger.warning("marked %d earlier run(s) that never finished as abandoned", abandoned)
         try:
-            inputs, discover_rejects = discover(paths)
-            summary.inputs_seen = len(inputs) + len(discover_rejects)
+            files, targets, discover_rejects = discover(paths)
+            summary.inputs_seen = len(files) + len(targets) + len(discover_rejects)
             summary.rejects.extend(discover_rejects)
-            batches = [inputs[i : i + batch_size] for i in range(0, len(inputs), batch_size)] or [[]]
-            for number, batch in enumerate(batches, start=1):
-                pages, rejects = extract_batch(batch)
-                batch_rejects = rejects + (discover_rejects if number == 1 else [])
-                counts = load(db_file, run_id, fingerprint_batch(pages), batch_rejects)
-                summary.counts.add(counts)
-                summary.rejects.extend(rejects)
-                logger.info(
-                    "batch %d/%d: %d inputs, %d new articles, %d new comments, %d rejects",
-                    number, len(batches), len(batch), counts.articles_new, counts.comments_new, len(rejects),
-                )
+            summary.input_rejects += len(discover_rejects)
+            summary.counts.add(load(db_file, run_id, [], discover_rejects))
+            load_files(db_file, run_id, files, settings.batch_size, summary)
+            crawl(db_file, run_id, targets, settings, summary, allow_private_hosts)
         except BaseException as exc:
             summary.seconds = time.monotonic() - started
             end_run(db_file, summary, "failed", f"{type(exc).__name__}: {exc}")

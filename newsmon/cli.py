@@ -55,16 +55,26 @@ def _quiet_prefect_defaults() -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="files or directories (default: seeds/)")] = None,
+    inputs: Annotated[
+        Optional[list[str]],
+        typer.Argument(help="files, directories, URLs (articles, feeds, sitemaps) or URL-list files; default: seeds/"),
+    ] = None,
     db_path: DbOption = None,
+    allow_private_hosts: Annotated[
+        bool,
+        typer.Option("--allow-private-hosts", help="fetch loopback/private addresses (tests, intranet sources); "
+                     "also NEWSMON_ALLOW_PRIVATE_HOSTS=1"),
+    ] = False,
 ) -> None:
-    """Ingest seed dumps and saved HTML pages into the warehouse and print a summary."""
+    """Ingest seed dumps, saved HTML pages and URLs into the warehouse and print a summary."""
     _quiet_prefect_defaults()
     from flows.ingest import ingest as ingest_flow  # importing prefect is slow: only here
 
     try:
         summary = ingest_flow(
-            paths=[str(p) for p in paths] if paths else None, db_path=str(_db_path(db_path))
+            paths=inputs or None,
+            db_path=str(_db_path(db_path)),
+            allow_private_hosts=True if allow_private_hosts else None,  # None: the setting decides
         )
     except (RunInProgress, db.WarehouseError) as exc:
         errors.print(f"[red]error:[/red] {exc}")

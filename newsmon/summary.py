@@ -14,10 +14,15 @@ class RunSummary:
     counts: LoadCounts = field(default_factory=LoadCounts)
     rejects: list[RejectRecord] = field(default_factory=list)
     seconds: float = 0.0
+    urls_fetched: int = 0
+    urls_not_modified: int = 0
+    urls_discovered: int = 0
+    input_rejects: int = 0  # rejects of inputs named by the user (not of URLs found on the way)
 
     @property
     def inputs_loaded(self) -> int:
-        return self.inputs_seen - len(self.rejects)
+        """Inputs (files, URLs given) that did not end as a reject; discovered URLs do not count."""
+        return self.inputs_seen - self.input_rejects
 
     @property
     def status(self) -> str:
@@ -28,6 +33,9 @@ class RunSummary:
         return [
             ("inputs seen", self.inputs_seen),
             ("inputs loaded", self.inputs_loaded),
+            ("URLs fetched", self.urls_fetched),
+            ("URLs not modified (304)", self.urls_not_modified),
+            ("URLs discovered (feeds, sitemaps, pages)", self.urls_discovered),
             ("articles new", c.articles_new - c.articles_near_duplicate),
             ("articles near-duplicate (new, linked)", c.articles_near_duplicate),
             ("articles already known (exact duplicate)", c.articles_duplicate),

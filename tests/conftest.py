@@ -34,3 +34,12 @@ def prefect_engine():
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "warehouse" / "newsmon.duckdb"
+
+
+@pytest.fixture
+def http_server():
+    """A real HTTP server on 127.0.0.1 (tests/support/http_server.py)."""
+    from tests.support.http_server import LoopbackServer
+
+    with LoopbackServer() as server:
+        yield server

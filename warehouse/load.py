@@ -9,8 +9,8 @@ conflicting rows of one statement without an error.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
 
 import duckdb
 import numpy as np
@@ -25,6 +25,8 @@ from warehouse.dedup import (
     estimated_jaccard,
     sha256_hex,
 )
+from warehouse.frontier import CrawlRecords, RecrawlPolicy, write_crawl_records
+from warehouse.timeutil import utc_naive, utc_now
 
 
 # A text of at least this many characters under this many articles is a spam campaign;
@@ -65,18 +67,8 @@ class LoadCounts:
     rejects: int = 0
 
     def add(self, other: LoadCounts) -> None:
-        for name in vars(self):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def _utc_naive(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is None:
-        return value
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
+        for item in fields(self):
+            setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
 
 
 def load_batch(
@@ -85,12 +77,19 @@ def load_batch(
     pages: list[PageToLoad],
     rejects: list[RejectRecord],
     now: datetime | None = None,
+    crawl: CrawlRecords | None = None,
+    policy: RecrawlPolicy | None = None,
 ) -> LoadCounts:
-    """Deduplicate `pages` against the warehouse and write them and `rejects`, atomically."""
+    """Deduplicate `pages` against the warehouse and write them, `rejects` and the fetch
+    log and URL frontier updates of `crawl`, atomically."""
     now = now or utc_now()
     con.execute("BEGIN TRANSACTION")
     try:
-        counts = _BatchLoader(con, run_id, now).load(pages, rejects)
+        loader = _BatchLoader(con, run_id, now)
+        counts = loader.load(pages, rejects)
+        if crawl is not None:
+            visits = [replace(v, article_id=loader.article_by_source.get(v.url, v.article_id)) for v in crawl.visits]
+            write_crawl_records(con, run_id, replace(crawl, visits=visits), now, policy or RecrawlPolicy())
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -111,9 +110,11 @@ class _BatchLoader:
     run_id: str
     now: datetime
     counts: LoadCounts = field(default_factory=LoadCounts)
+    article_by_source: dict[str, str] = field(default_factory=dict)
 
     def load(self, pages: list[PageToLoad], rejects: list[RejectRecord]) -> LoadCounts:
         resolved = self._resolve_articles(pages)
+        self.article_by_source = {item.page.source: article_id for article_id, item in resolved}
         self._write_sightings(resolved)
         self._write_comments(resolved)
         self._write_rejects(rejects)
@@ -264,7 +265,7 @@ class _BatchLoader:
                 """UPDATE articles SET title = ?, author = ?, published_at = ?, site_name = ?, language = ?,
                           text = ?, word_count = ?, content_hash = ?
                    WHERE article_id = ?""",
-                [page.title, page.author, _utc_naive(page.published_at), page.site_name, page.language,
+                [page.title, page.author, utc_naive(page.published_at), page.site_name, page.language,
                  page.text, len(page.text.split()), fp.content_hash, article_id],
             )
             self.con.execute("UPDATE article_minhash SET signature = ? WHERE article_id = ?",
@@ -371,7 +372,7 @@ class _BatchLoader:
                     "depth": comment.depth,
                     "position": comment.position,
                     "author": comment.author,
-                    "published_at": _utc_naive(comment.published_at),
+                    "published_at": utc_naive(comment.published_at),
                     "text": comment.text,
                     "content_hash": content_hash,
                     "is_spam": comment.is_spam,
@@ -495,7 +496,7 @@ def _article_row(item: PageToLoad, article_id: str, duplicate_of: str | None, si
         "source_file": page.source if item.source_kind == "file" else None,
         "title": page.title,
         "author": page.author,
-        "published_at": _utc_naive(page.published_at),
+        "published_at": utc_naive(page.published_at),
         "site_name": page.site_name,
         "language": page.language,
         "text": page.text,

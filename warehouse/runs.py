@@ -5,7 +5,8 @@ import json
 
 import duckdb
 
-from warehouse.load import LoadCounts, utc_now
+from warehouse.load import LoadCounts
+from warehouse.timeutil import utc_now
 
 
 def record_run_start(con: duckdb.DuckDBPyConnection, run_id: str, flow_name: str, parameters: dict) -> None:

@@ -21,7 +21,6 @@ from extractors.fetch import (
     FetchResult,
     Fetcher,
     FetchSettings,
-    allow_private_hosts_from_env,
     decode_body,
     non_public_reason,
     parse_retry_after,
@@ -437,30 +436,3 @@ async def test_transient_errors_are_retried_up_to_max_attempts() -> None:
     assert [a.attempt for a in result.attempts[1:]] == [1, 2, 3, 4]
 
 
-def test_allow_private_hosts_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("NEWSMON_ALLOW_PRIVATE_HOSTS", raising=False)
-    assert allow_private_hosts_from_env() is False
-    monkeypatch.setenv("NEWSMON_ALLOW_PRIVATE_HOSTS", "1")
-    assert allow_private_hosts_from_env() is True
-    monkeypatch.setenv("NEWSMON_ALLOW_PRIVATE_HOSTS", "maybe")
-    with pytest.raises(ValueError, match="NEWSMON_ALLOW_PRIVATE_HOSTS"):
-        allow_private_hosts_from_env()
-
-
-async def test_the_connection_pool_refuses_private_addresses_by_itself(
-    http_server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The check before each hop hides the second line of defence from the tests above: with
-    # it switched off, the guarded connection pool must still refuse to connect.
-    async def no_pre_check(self: Fetcher, parts: object) -> None:
-        return None
-
-    monkeypatch.setattr(Fetcher, "_refuse_private_host", no_pre_check)
-    http_server.route("/a", Reply(body=PAGE.encode()))
-    settings = replace(FAST, allow_private_hosts=False, respect_robots=False)
-    result = await fetch(settings, http_server.url("/a"))
-    assert isinstance(result.error, PrivateAddressRefused)
-    assert [(a.final_url, a.status, a.error_class) for a in result.attempts] == [
-        (http_server.url("/a"), None, "PrivateAddressRefused")
-    ]
-    assert sum(http_server.hits.values()) == 0

@@ -41,3 +41,12 @@ def test_gzip_bomb_and_broken_gzip_are_rejected(monkeypatch):
         parse_input(gzip.compress(b"<p>" + b"a" * 5 * 1024 * 1024), "bomb.html.gz", "html")
     with pytest.raises(BinaryInput, match="not valid gzip"):
         parse_input(b"this is not gzip", "fake.html.gz", "html")
+
+
+def test_a_txt_file_of_urls_is_a_url_list_not_a_page():
+    from extractors.local_files import url_list_entries
+
+    listing = b"# sources\nhttps://example.com/a\n\nhttp://127.0.0.1:8080/b  # local\n"
+    assert url_list_entries(listing) == ["https://example.com/a", "http://127.0.0.1:8080/b"]
+    assert url_list_entries(b"Headline\n\nhttps://example.com/a is where it started.\n") is None
+    assert url_list_entries(b"") is None

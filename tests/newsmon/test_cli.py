@@ -110,3 +110,17 @@ def test_the_installed_command_ingests_seeds_end_to_end(tmp_path):
     with duckdb.connect(str(tmp_path / "data" / "newsmon.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
         assert con.execute("SELECT count(*) FROM comments").fetchone()[0] == 42
+
+
+@pytest.mark.usefixtures("prefect_engine")
+def test_ingest_takes_urls_and_the_private_hosts_flag(http_server, db_path, monkeypatch):
+    from tests.support.news_site import publish_feed
+
+    monkeypatch.setenv("NEWSMON_PER_HOST_MIN_DELAY_S", "0")
+    feed = publish_feed(http_server, [1, 2])
+    refused = runner.invoke(app, ["ingest", feed, "--db", str(db_path)])
+    assert refused.exit_code == Exit.ALL_REJECTED and "private_address" in refused.output
+    fetched = runner.invoke(app, ["ingest", feed, "--db", str(db_path), "--allow-private-hosts"])
+    assert fetched.exit_code == Exit.OK, fetched.output
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 2

@@ -1,0 +1,118 @@
+"""What a batch of fetch results becomes: pages to load, rejects, links to follow, URL states.
+
+Pure: no network (extractors/fetch.py did that) and no database (warehouse/ does that).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+
+from extractors.discovery import detect_source_kind, links_from_feed, links_from_section_page, links_from_sitemap
+from extractors.document import ParsedPage
+from extractors.errors import InputRejected
+from extractors.fetch import FetchAttempt, FetchResult
+from extractors.fetch_errors import TransientFetchError
+from extractors.html_page import extract_html_page
+from extractors.urls import canonical_url
+from warehouse.frontier import UrlVisit
+from warehouse.load import RejectRecord
+
+# What a fetched document is expected to be, by the kind of URL that was requested.
+EXPECT_BY_KIND = {"article": "html", "section": "html", "feed": "feed", "sitemap": "feed", "unknown": "html_or_feed"}
+_KIND_BY_DETECTED = {"feed": "feed", "sitemap": "sitemap", "page": "article"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A URL to fetch and why: `kind` is 'unknown' for URLs given as input (detected after fetching)."""
+
+    url: str  # canonical
+    kind: str  # article | feed | sitemap | section | unknown
+    found_via: str  # input | feed | sitemap | page | watchlist
+    found_on: str | None = None
+
+
+@dataclass
+class CrawlBatch:
+    pages: list[ParsedPage] = field(default_factory=list)
+    rejects: list[RejectRecord] = field(default_factory=list)
+    visits: list[UrlVisit] = field(default_factory=list)
+    attempts: list[FetchAttempt] = field(default_factory=list)
+    discovered: list[Target] = field(default_factory=list)
+    not_modified: int = 0
+
+
+def process_fetch_results(targets: list[Target], results: list[FetchResult]) -> CrawlBatch:
+    batch = CrawlBatch()
+    for target, result in zip(targets, results, strict=True):
+        batch.attempts.extend(result.attempts)
+        kind = target.kind
+        if result.error is not None:
+            error = result.error
+            batch.rejects.append(RejectRecord(target.url, error.stage, error.reason, error.detail))
+            batch.visits.append(_visit(target, kind, result, error_reason=error.reason,
+                                       transient=isinstance(error, TransientFetchError)))
+            continue
+        if result.not_modified:
+            batch.not_modified += 1
+            batch.visits.append(_visit(target, kind, result, not_modified=True))
+            continue
+        if kind == "unknown":
+            kind = _KIND_BY_DETECTED[detect_source_kind(result.text or "", result.content_type)]
+        try:
+            links = _handle_document(target, kind, result, batch)
+        except InputRejected as error:
+            input_hash = hashlib.sha256(result.body or b"").hexdigest()
+            batch.rejects.append(RejectRecord(target.url, error.stage, error.reason, error.detail, input_hash))
+            batch.visits.append(_visit(target, kind, result, error_reason=error.reason))
+            continue
+        # a source that lists nothing new counts as unchanged: it is polled less often
+        batch.visits.append(_visit(target, kind, result, not_modified=kind != "article" and not links))
+        batch.discovered.extend(links)
+    return batch
+
+
+def _handle_document(target: Target, kind: str, result: FetchResult, batch: CrawlBatch) -> list[Target]:
+    """Extract an article into batch.pages, or return the links a source lists."""
+    text = result.text or ""
+    if kind == "article":
+        # the fetcher's decoding (header, meta, detection: checked to decode) beats trafilatura's guess
+        page = extract_html_page(result.text if result.text is not None else result.body or b"", target.url)
+        batch.pages.append(replace(page, url=_page_url(page.url, result.final_url)))
+        return []
+    if kind == "feed" and detect_source_kind(text, result.content_type) == "sitemap":
+        kind = "sitemap"  # a watchlist "feed" that is really a sitemap still works
+    if kind == "feed":
+        return [Target(url, "article", "feed", target.url) for url in links_from_feed(text, result.final_url)]
+    if kind == "sitemap":
+        pages, children = links_from_sitemap(text, result.final_url)
+        return [Target(url, "article", "sitemap", target.url) for url in pages] + [
+            Target(url, "sitemap", "sitemap", target.url) for url in children
+        ]
+    return [Target(url, "article", "page", target.url) for url in links_from_section_page(text, result.final_url)]
+
+
+def _page_url(declared: str | None, final_url: str) -> str:
+    """The page's own rel=canonical / og:url when it is a valid http(s) URL, else where we landed."""
+    for candidate in (declared, final_url):
+        if candidate:
+            try:
+                return canonical_url(candidate)
+            except InputRejected:
+                continue
+    return final_url
+
+
+def _visit(target: Target, kind: str, result: FetchResult, *, error_reason: str | None = None,
+           transient: bool = False, not_modified: bool = False) -> UrlVisit:
+    return UrlVisit(
+        url=target.url, kind=kind if kind != "unknown" else "article", found_via=target.found_via,
+        found_on=target.found_on, fetched=True, status=result.status, error_reason=error_reason,
+        transient_error=transient, not_modified=not_modified, etag=result.etag,
+        last_modified=result.last_modified,
+    )
+
+
+def discovered_visits(targets: list[Target]) -> list[UrlVisit]:
+    """Frontier rows for links found but not fetched (yet)."""
+    return [UrlVisit(url=t.url, kind=t.kind, found_via=t.found_via, found_on=t.found_on) for t in targets]

@@ -1,0 +1,171 @@
+"""The URL frontier and the fetch log: what was fetched, what is due again and when.
+
+Re-fetch policy (values in newsmon.settings.Settings, passed in as a RecrawlPolicy):
+- an article is re-crawled at fixed offsets after it was first seen (default 1 h, 6 h,
+  24 h, 72 h) to catch comment growth and edits, then no more;
+- a source (feed, sitemap, section page) is polled every `source_interval`; one that did
+  not change (304 or same content) for a while is polled less often, up to `source_max_interval`;
+- a transient failure (timeout, 5xx, 429…) is retried with exponential backoff from
+  `failure_backoff`, and given up after `max_failures` in a row; a permanent one (404,
+  robots.txt, private address, wrong content type) is not retried.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+from extractors.fetch import FetchAttempt
+from warehouse.timeutil import utc_naive
+
+
+@dataclass(frozen=True)
+class RecrawlPolicy:
+    article_offsets_h: tuple[float, ...] = (1, 6, 24, 72)
+    source_interval_min: float = 15
+    source_max_interval_min: float = 240
+    failure_backoff_min: float = 15
+    max_failures: int = 5
+
+
+@dataclass(frozen=True)
+class UrlVisit:
+    """What one run learned about one canonical URL (found, fetched, or both)."""
+
+    url: str
+    kind: str  # article | feed | sitemap | section
+    found_via: str  # input | feed | sitemap | page | watchlist
+    found_on: str | None = None
+    fetched: bool = False
+    status: int | None = None
+    error_reason: str | None = None
+    transient_error: bool = False
+    not_modified: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+    article_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CrawlRecords:
+    attempts: list[FetchAttempt] = field(default_factory=list)
+    visits: list[UrlVisit] = field(default_factory=list)
+
+
+def validators(con: duckdb.DuckDBPyConnection, urls: list[str]) -> dict[str, tuple[str | None, str | None]]:
+    """ETag and Last-Modified to send with the next GET of each known URL."""
+    rows = con.execute(
+        "SELECT url, etag, last_modified FROM urls WHERE url IN (SELECT unnest(?))", [urls]
+    ).fetchall()
+    return {url: (etag, last_modified) for url, etag, last_modified in rows}
+
+
+def known_urls(con: duckdb.DuckDBPyConnection, urls: list[str]) -> set[str]:
+    return {row[0] for row in con.execute("SELECT url FROM urls WHERE url IN (SELECT unnest(?))", [urls]).fetchall()}
+
+
+def due_urls(con: duckdb.DuckDBPyConnection, now: datetime, kinds: list[str], limit: int) -> list[tuple[str, str]]:
+    """(url, kind) due for fetching: never-fetched first, then the most overdue."""
+    return con.execute(
+        """SELECT url, kind FROM urls
+           WHERE next_fetch_at <= ? AND kind IN (SELECT unnest(?))
+           ORDER BY fetch_count = 0 DESC, next_fetch_at, url
+           LIMIT ?""",
+        [now, kinds, limit],
+    ).fetchall()
+
+
+def write_crawl_records(
+    con: duckdb.DuckDBPyConnection, run_id: str, records: CrawlRecords, now: datetime, policy: RecrawlPolicy
+) -> None:
+    """Append the fetch log and merge the visits into `urls`; the caller holds the transaction."""
+    if records.attempts:
+        _insert(con, "fetches", pa.Table.from_pylist([_attempt_row(a, run_id) for a in records.attempts],
+                                                     schema=_FETCH_SCHEMA))
+    visits = {v.url: v for v in records.visits}  # the last word on a URL in this batch wins
+    if not visits:
+        return
+    rows = [
+        {**{name: getattr(v, name) for name in _VISIT_COLUMNS}, "failed": v.fetched and v.error_reason is not None}
+        for v in visits.values()
+    ]
+    con.register("url_visits", pa.Table.from_pylist(rows, schema=_VISIT_SCHEMA))
+    try:
+        con.execute(
+            """INSERT INTO urls (url, kind, found_via, found_on, first_seen_at, first_run_id, next_fetch_at)
+               SELECT url, kind, found_via, found_on, ?, ?, ? FROM url_visits
+               ON CONFLICT (url) DO NOTHING""",
+            [now, run_id, now],
+        )
+        con.execute(
+            """UPDATE urls SET
+                   last_fetched_at = ?,
+                   last_status = v.status,
+                   last_error = v.error_reason,
+                   etag = CASE WHEN v.failed THEN urls.etag ELSE coalesce(v.etag, urls.etag) END,
+                   last_modified = CASE WHEN v.failed THEN urls.last_modified
+                                        ELSE coalesce(v.last_modified, urls.last_modified) END,
+                   fetch_count = urls.fetch_count + 1,
+                   consecutive_failures = CASE WHEN v.failed THEN urls.consecutive_failures + 1 ELSE 0 END,
+                   unchanged_polls = CASE WHEN v.not_modified THEN urls.unchanged_polls + 1 ELSE 0 END,
+                   article_id = coalesce(v.article_id, urls.article_id)
+               FROM url_visits v
+               WHERE urls.url = v.url AND v.fetched""",
+            [now],
+        )
+        con.execute(
+            """UPDATE urls SET next_fetch_at = CASE
+                   WHEN v.failed AND NOT v.transient_error THEN NULL
+                   WHEN v.failed AND urls.consecutive_failures >= ? THEN NULL
+                   WHEN v.failed THEN urls.last_fetched_at
+                        + to_minutes(CAST(? * pow(2, urls.consecutive_failures - 1) AS BIGINT))
+                   WHEN urls.kind = 'article' THEN
+                        CASE WHEN urls.fetch_count <= len(?::DOUBLE[])
+                             THEN urls.first_seen_at + to_seconds(CAST((?::DOUBLE[])[urls.fetch_count] * 3600 AS BIGINT))
+                        END
+                   ELSE urls.last_fetched_at + to_minutes(CAST(
+                        least(? * pow(2, urls.unchanged_polls), ?) AS BIGINT))
+               END
+               FROM url_visits v
+               WHERE urls.url = v.url AND v.fetched""",
+            [policy.max_failures, policy.failure_backoff_min, list(policy.article_offsets_h),
+             list(policy.article_offsets_h), policy.source_interval_min, policy.source_max_interval_min],
+        )
+    finally:
+        con.unregister("url_visits")
+
+
+def _attempt_row(attempt: FetchAttempt, run_id: str) -> dict:
+    row = {"fetch_id": str(uuid.uuid4()), "run_id": run_id, **{name: getattr(attempt, name) for name in _ATTEMPT_COLUMNS}}
+    row["fetched_at"] = utc_naive(attempt.fetched_at)  # the warehouse stores UTC without zone
+    return row
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
+    columns = ", ".join(rows.column_names)
+    con.register("arrow_rows", rows)
+    try:
+        con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM arrow_rows")
+    finally:
+        con.unregister("arrow_rows")
+
+
+_ATTEMPT_COLUMNS = ("url", "final_url", "status", "content_type", "bytes", "elapsed_ms", "attempt",
+                    "error_class", "error_message", "etag", "last_modified", "fetched_at")
+_FETCH_SCHEMA = pa.schema(
+    [("fetch_id", pa.string()), ("run_id", pa.string()), ("url", pa.string()), ("final_url", pa.string()),
+     ("status", pa.int32()), ("content_type", pa.string()), ("bytes", pa.int64()), ("elapsed_ms", pa.int32()),
+     ("attempt", pa.int32()), ("error_class", pa.string()), ("error_message", pa.string()), ("etag", pa.string()),
+     ("last_modified", pa.string()), ("fetched_at", pa.timestamp("us"))]
+)
+_VISIT_COLUMNS = ("url", "kind", "found_via", "found_on", "fetched", "status", "error_reason", "transient_error",
+                  "not_modified", "etag", "last_modified", "article_id")
+_VISIT_SCHEMA = pa.schema(
+    [("url", pa.string()), ("kind", pa.string()), ("found_via", pa.string()), ("found_on", pa.string()),
+     ("fetched", pa.bool_()), ("status", pa.int32()), ("error_reason", pa.string()),
+     ("transient_error", pa.bool_()), ("not_modified", pa.bool_()), ("etag", pa.string()),
+     ("last_modified", pa.string()), ("article_id", pa.string()), ("failed", pa.bool_())]
+)
