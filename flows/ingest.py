@@ -6,7 +6,6 @@ rejected input is recorded and the run goes on.
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import time
 import uuid
@@ -16,10 +15,11 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from extractors.document import ParsedPage
 from extractors.errors import InputRejected
-from extractors.fetch import Fetcher, FetchRequest, FetchResult, FetchSettings
+from extractors.fetch import BackgroundFetcher, FetchRequest, FetchResult
 from extractors.local_files import InputFile, discover_inputs, parse_input, url_list_entries
 from extractors.urls import canonical_url, is_url
 from newsmon.crawl import EXPECT_BY_KIND, CrawlBatch, Target, discovered_visits, process_fetch_results
@@ -103,18 +103,12 @@ def unknown_urls(db_path: str, targets: list[Target]) -> list[Target]:
 
 
 @task(cache_policy=NONE)
-def fetch(targets: list[Target], known: dict[str, tuple[str | None, str | None]],
-          settings: FetchSettings) -> list[FetchResult]:
+def fetch(fetcher: BackgroundFetcher, targets: list[Target],
+          known: dict[str, tuple[str | None, str | None]]) -> list[FetchResult]:
     """Fetch concurrently within the politeness limits; the fetcher retries transient errors itself."""
-    requests = [
+    return fetcher.fetch_many(
         FetchRequest(t.url, *known.get(t.url, (None, None)), expect=EXPECT_BY_KIND[t.kind]) for t in targets
-    ]
-
-    async def fetch_all() -> list[FetchResult]:
-        async with Fetcher(settings) as fetcher:
-            return await fetcher.fetch_many(requests)
-
-    return asyncio.run(fetch_all())
+    )
 
 
 @task(cache_policy=NONE)
@@ -165,44 +159,50 @@ def load_files(db_file: str, run_id: str, files: list[InputFile], batch_size: in
 
 def crawl(db_file: str, run_id: str, targets: list[Target], settings: Settings, summary: RunSummary,
           allow_private_hosts: bool | None = None) -> None:
-    """Fetch targets, follow what feeds and sitemaps list (bounded), extract and load, batch by batch."""
+    """Fetch targets, follow what feeds and sitemaps list (bounded), extract and load, batch by batch.
+
+    All batches of a round are submitted at once: fetching batch N+1 overlaps extracting and
+    loading batch N, within the fetcher's global and per-host limits.
+    """
     logger = get_run_logger()
-    fetch_settings = settings.fetch_settings(allow_private_hosts)
     policy = settings.recrawl_policy()
     seen = {t.url for t in targets}
     given = {t.url for t in targets if t.found_via == "input"}
     pending, depth = list(targets), 0
-    while pending and summary.urls_fetched < settings.max_urls_per_run:
-        budget = settings.max_urls_per_run - summary.urls_fetched
-        now_due, later = pending[:budget], pending[budget:]
-        found: list[Target] = []
-        for start in range(0, len(now_due), settings.batch_size):
-            chunk = now_due[start : start + settings.batch_size]
-            results = fetch(chunk, read_validators(db_file, [t.url for t in chunk]), fetch_settings)
-            batch = extract_fetched(chunk, results)
-            new_links = unknown_urls(db_file, [t for t in batch.discovered if t.url not in seen])
-            seen.update(t.url for t in new_links)
-            found.extend(new_links)
-            records = CrawlRecords(batch.attempts, batch.visits + discovered_visits(new_links))
-            counts = load(db_file, run_id, fingerprint_batch(batch.pages, "url"), batch.rejects, records, policy)
-            summary.counts.add(counts)
-            summary.rejects.extend(batch.rejects)
-            summary.input_rejects += sum(r.source in given for r in batch.rejects)
-            summary.urls_fetched += len(chunk)
-            summary.urls_not_modified += batch.not_modified
-            summary.urls_discovered += len(new_links)
-            logger.info(
-                "fetched %d URLs (%d not modified, %d failed): %d new articles, %d new links",
-                len(chunk), batch.not_modified, len(batch.rejects), counts.articles_new, len(new_links),
-            )
-        depth += 1
-        # Links beyond the depth or the run's budget stay in `urls`, due now: the next run fetches them.
-        pending = later + found if depth <= settings.max_discovery_depth else []
-    if pending:
-        logger.info("%d URLs left for the next run (max_urls_per_run=%d)", len(pending), settings.max_urls_per_run)
+    with BackgroundFetcher(settings.fetch_settings(allow_private_hosts)) as fetcher:
+        while pending and summary.urls_fetched < settings.max_urls_per_run:
+            budget = settings.max_urls_per_run - summary.urls_fetched
+            now_due, later = pending[:budget], pending[budget:]
+            known = read_validators(db_file, [t.url for t in now_due])
+            chunks = [now_due[i : i + settings.batch_size] for i in range(0, len(now_due), settings.batch_size)]
+            fetches = [fetch.submit(fetcher, chunk, known) for chunk in chunks]
+            found: list[Target] = []
+            for chunk, fetched in zip(chunks, fetches):
+                batch = extract_fetched(chunk, fetched.result())
+                new_links = unknown_urls(db_file, [t for t in batch.discovered if t.url not in seen])
+                seen.update(t.url for t in new_links)
+                found.extend(new_links)
+                records = CrawlRecords(batch.attempts, batch.visits + discovered_visits(new_links))
+                counts = load(db_file, run_id, fingerprint_batch(batch.pages, "url"), batch.rejects, records, policy)
+                summary.counts.add(counts)
+                summary.rejects.extend(batch.rejects)
+                summary.input_rejects += sum(r.source in given for r in batch.rejects)
+                summary.urls_fetched += len(chunk)
+                summary.urls_not_modified += batch.not_modified
+                summary.urls_discovered += len(new_links)
+                logger.info(
+                    "fetched %d URLs (%d not modified, %d failed): %d new articles, %d new links",
+                    len(chunk), batch.not_modified, len(batch.rejects), counts.articles_new, len(new_links),
+                )
+            depth += 1
+            # Links beyond the depth or the run's budget stay in `urls`, due now: a later run fetches them.
+            pending = later + found if depth <= settings.max_discovery_depth else []
+    if pending:  # into the frontier, due now: the next run starts with them
+        load(db_file, run_id, [], [], CrawlRecords(visits=discovered_visits(pending)), policy)
+        logger.info("%d URLs left for a later run (max_urls_per_run=%d)", len(pending), settings.max_urls_per_run)
 
 
-@flow(name=FLOW_NAME, log_prints=False)
+@flow(name=FLOW_NAME, log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=4))
 def ingest(
     paths: list[str] | None = None,
     db_path: str | None = None,
