@@ -32,6 +32,7 @@ def test_a_feed_is_ingested_and_a_rerun_uses_conditional_gets_and_adds_nothing(h
     feed = publish_feed(http_server, [1, 2, 3])
     first = ingest(paths=[feed], db_path=str(db_path), allow_private_hosts=True)
     assert first.counts.articles_new == 3 and not first.rejects
+    assert http_server.hits["/robots.txt"] == 1  # once per host per run, across the feed and article batches
     assert rows(db_path, "SELECT count(*) FROM articles WHERE url LIKE 'http://127.0.0.1:%/news/story-_'") == [(3,)]
     assert rows(db_path, "SELECT kind, found_via, count(*) FROM urls GROUP BY ALL ORDER BY 1") == [
         ("article", "feed", 3), ("feed", "input", 1)]
