@@ -17,6 +17,7 @@ class RunSummary:
     urls_fetched: int = 0
     urls_not_modified: int = 0
     urls_discovered: int = 0
+    sources_polled: int = 0
     input_rejects: int = 0  # rejects of inputs named by the user (not of URLs found on the way)
 
     @property

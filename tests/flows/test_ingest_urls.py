@@ -7,7 +7,7 @@ import pytest
 from flows.ingest import ingest
 from tests.conftest import SEED_003
 from tests.support.http_server import Reply
-from tests.support.news_site import article_html, gzip_bomb, publish_feed, rss, with_etag
+from tests.support.news_site import article_html, gzip_bomb, publish_feed, with_etag
 from warehouse.checks import run_checks
 
 pytestmark = pytest.mark.usefixtures("prefect_engine")

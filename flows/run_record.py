@@ -1,0 +1,36 @@
+"""Bookkeeping every flow run shares: the run lock, its `runs` row, and the analysts' snapshot."""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from prefect import get_run_logger
+
+from flows.tasks import end_run, publish_for_analysts, start_run
+from newsmon.summary import RunSummary
+from warehouse.run_lock import exclusive_run
+
+
+@contextmanager
+def recorded_run(flow_name: str, summary: RunSummary, parameters: dict) -> Iterator[None]:
+    """Hold the run lock; write the `runs` row at start and end; publish the snapshot on success.
+
+    A second run while one holds the lock stops at once with RunInProgress (never two
+    writers). A failure ends the row as `failed` with the error, then propagates.
+    """
+    logger = get_run_logger()
+    started = time.monotonic()
+    with exclusive_run(summary.db_path):
+        abandoned = start_run(summary.db_path, summary.run_id, flow_name, parameters)
+        if abandoned:
+            logger.warning("marked %d earlier %s run(s) that never finished as abandoned", abandoned, flow_name)
+        try:
+            yield
+        except BaseException as exc:
+            summary.seconds = time.monotonic() - started
+            end_run(summary.db_path, summary, "failed", f"{type(exc).__name__}: {exc}")
+            raise
+        summary.seconds = time.monotonic() - started
+        end_run(summary.db_path, summary, summary.status)
+        publish_for_analysts(summary.db_path)

@@ -1,0 +1,133 @@
+"""Prefect tasks of the newsmon flows: thin wrappers over extractors/ and warehouse/.
+
+Retries only where I/O can fail transiently (the database file, briefly held by an
+analyst's --live session); fetching retries inside the fetcher; parsing never raises.
+`cache_policy=NONE`: inputs are large or unhashable (a fetcher) and results must not be
+reused across runs.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from prefect import task
+from prefect.cache_policies import NONE
+
+from extractors.document import ParsedPage
+from extractors.errors import InputRejected
+from extractors.fetch import BackgroundFetcher, FetchRequest, FetchResult
+from extractors.local_files import InputFile, discover_inputs, parse_input, url_list_entries
+from extractors.urls import canonical_url, is_url
+from newsmon.crawl import EXPECT_BY_KIND, CrawlBatch, Target, process_fetch_results
+from newsmon.summary import RunSummary
+from warehouse import db
+from warehouse.dedup import fingerprint_article
+from warehouse.frontier import CrawlRecords, RecrawlPolicy, known_urls, validators
+from warehouse.load import LoadCounts, PageToLoad, RejectRecord, load_batch
+from warehouse.publish import publish_snapshot
+from warehouse.runs import mark_abandoned_runs, record_run_end, record_run_start
+
+
+@task(cache_policy=NONE)
+def discover(paths: list[str]) -> tuple[list[InputFile], list[Target], list[RejectRecord]]:
+    """Local files to parse, URLs to fetch (given, or listed in URL-list files), and problems."""
+    urls = [p for p in paths if is_url(p)]
+    inputs, problems = discover_inputs([p for p in paths if not is_url(p)])
+    rejects = [RejectRecord(p.source, p.error.stage, p.error.reason, p.error.detail) for p in problems]
+    files = []
+    for item in inputs:
+        listed = url_list_entries(item.path.read_bytes()) if item.kind == "text_dump" else None
+        if listed is None:
+            files.append(item)
+        else:
+            urls.extend(listed)
+    targets: dict[str, Target] = {}
+    for url in urls:
+        try:
+            canonical = canonical_url(url)
+        except InputRejected as error:
+            rejects.append(RejectRecord(url, error.stage, error.reason, error.detail))
+            continue
+        targets.setdefault(canonical, Target(canonical, "unknown", "input"))
+    return files, list(targets.values()), rejects
+
+
+@task(cache_policy=NONE)
+def extract_batch(inputs: list[InputFile]) -> tuple[list[ParsedPage], list[RejectRecord]]:
+    """Read and parse each input; a failure becomes a reject, never an exception."""
+    pages, rejects = [], []
+    for item in inputs:
+        try:
+            data = item.path.read_bytes()
+        except OSError as exc:
+            rejects.append(RejectRecord(item.source, "read", "unreadable", f"{type(exc).__name__}: {exc}"))
+            continue
+        input_hash = hashlib.sha256(data).hexdigest()
+        try:
+            pages.append(parse_input(data, item.source, item.kind))
+        except InputRejected as exc:
+            rejects.append(RejectRecord(item.source, exc.stage, exc.reason, exc.detail, input_hash))
+        except Exception as exc:  # a parser bug on one page must not stop the run: record it
+            rejects.append(
+                RejectRecord(item.source, "extract", "parser_error", f"{type(exc).__name__}: {exc}", input_hash)
+            )
+    return pages, rejects
+
+
+@task(cache_policy=NONE)
+def fingerprint_batch(pages: list[ParsedPage], source_kind: str) -> list[PageToLoad]:
+    """The deduplication keys: exact content hash and MinHash/LSH buckets."""
+    return [PageToLoad(page, fingerprint_article(page.url, page.title, page.text), source_kind) for page in pages]
+
+
+@task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
+def read_validators(db_path: str, urls: list[str]) -> dict[str, tuple[str | None, str | None]]:
+    with db.writer(db_path) as con:
+        return validators(con, urls)
+
+
+@task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
+def unknown_urls(db_path: str, targets: list[Target]) -> list[Target]:
+    """Links not yet in the frontier: known ones are re-fetched on their own schedule, not per mention."""
+    with db.writer(db_path) as con:
+        known = known_urls(con, [t.url for t in targets])
+    return [t for t in targets if t.url not in known]
+
+
+@task(cache_policy=NONE)
+def fetch(fetcher: BackgroundFetcher, targets: list[Target],
+          known: dict[str, tuple[str | None, str | None]]) -> list[FetchResult]:
+    """Fetch concurrently within the politeness limits; the fetcher retries transient errors itself."""
+    return fetcher.fetch_many(
+        FetchRequest(t.url, *known.get(t.url, (None, None)), expect=EXPECT_BY_KIND[t.kind]) for t in targets
+    )
+
+
+@task(cache_policy=NONE)
+def extract_fetched(targets: list[Target], results: list[FetchResult]) -> CrawlBatch:
+    return process_fetch_results(targets, results)
+
+
+@task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
+def load(db_path: str, run_id: str, pages: list[PageToLoad], rejects: list[RejectRecord],
+         crawl: CrawlRecords | None = None, policy: RecrawlPolicy | None = None) -> LoadCounts:
+    # Retried: the database file may be briefly held by an analyst's --live session.
+    with db.writer(db_path) as con:
+        return load_batch(con, run_id, pages, rejects, crawl=crawl, policy=policy)
+
+
+@task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
+def start_run(db_path: str, run_id: str, flow_name: str, parameters: dict) -> int:
+    with db.writer(db_path) as con:
+        record_run_start(con, run_id, flow_name, parameters)
+        return mark_abandoned_runs(con, flow_name, run_id)
+
+
+@task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
+def end_run(db_path: str, summary: RunSummary, status: str, error: str | None = None) -> None:
+    with db.writer(db_path) as con:
+        record_run_end(con, summary.run_id, status, summary.inputs_seen, summary.counts, error)
+
+
+@task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
+def publish_for_analysts(db_path: str) -> str:
+    return str(publish_snapshot(db_path))
