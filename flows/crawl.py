@@ -7,7 +7,14 @@ from collections import Counter
 from prefect import get_run_logger
 
 from extractors.fetch import BackgroundFetcher
-from flows.tasks import extract_fetched, fetch, fingerprint_batch, load, read_validators, unknown_urls
+from flows.tasks import (
+    extract_fetched,
+    fetch,
+    fingerprint_batch,
+    load,
+    read_validators,
+    unknown_urls,
+)
 from newsmon.crawl import Target, discovered_visits
 from newsmon.settings import Settings
 from newsmon.summary import RunSummary

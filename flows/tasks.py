@@ -15,16 +15,30 @@ from prefect.cache_policies import NONE
 from extractors.document import ParsedPage
 from extractors.errors import InputRejected
 from extractors.fetch import BackgroundFetcher, FetchRequest, FetchResult
-from extractors.local_files import InputFile, discover_inputs, parse_input, url_list_entries
+from extractors.local_files import (
+    InputFile,
+    discover_inputs,
+    parse_input,
+    url_list_entries,
+)
 from extractors.urls import canonical_url, is_url
 from newsmon.crawl import EXPECT_BY_KIND, CrawlBatch, Target, process_fetch_results
 from newsmon.summary import RunSummary
+from newsmon.watchlist import Source, load_watchlist
 from warehouse import db
 from warehouse.dedup import fingerprint_article
-from warehouse.frontier import CrawlRecords, RecrawlPolicy, known_urls, validators
+from warehouse.frontier import (
+    CrawlRecords,
+    RecrawlPolicy,
+    due_urls,
+    known_urls,
+    validators,
+)
 from warehouse.load import LoadCounts, PageToLoad, RejectRecord, load_batch
 from warehouse.publish import publish_snapshot
 from warehouse.runs import mark_abandoned_runs, record_run_end, record_run_start
+from warehouse.sources import sync_sources
+from warehouse.timeutil import utc_now
 
 
 @task(cache_policy=NONE)
@@ -131,3 +145,22 @@ def end_run(db_path: str, summary: RunSummary, status: str, error: str | None = 
 @task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
 def publish_for_analysts(db_path: str) -> str:
     return str(publish_snapshot(db_path))
+
+
+@task(cache_policy=NONE)
+def read_watchlist(path: str) -> list[Source]:
+    return load_watchlist(path)
+
+
+@task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
+def sync_watchlist(db_path: str, sources: list[Source], run_id: str) -> None:
+    with db.writer(db_path) as con:
+        sync_sources(con, sources, run_id, utc_now())
+
+
+@task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
+def due_targets(db_path: str, limit: int) -> list[Target]:
+    """What is due: sources first (they find the news), then never-fetched URLs, then re-crawls."""
+    with db.writer(db_path) as con:
+        due = due_urls(con, utc_now(), ["feed", "sitemap", "section", "article"], limit)
+    return [Target(url, kind, "frontier") for url, kind in due]

@@ -68,7 +68,9 @@ def ingest(
 ) -> None:
     """Ingest seed dumps, saved HTML pages and URLs into the warehouse and print a summary."""
     _quiet_prefect_defaults()
-    from flows.ingest import ingest as ingest_flow  # importing prefect is slow: only here
+    from flows.ingest import (
+        ingest as ingest_flow,  # importing prefect is slow: only here
+    )
 
     try:
         summary = ingest_flow(

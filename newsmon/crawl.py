@@ -7,7 +7,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 
-from extractors.discovery import detect_source_kind, links_from_feed, links_from_section_page, links_from_sitemap
+from extractors.discovery import (
+    detect_source_kind,
+    links_from_feed,
+    links_from_section_page,
+    links_from_sitemap,
+)
 from extractors.document import ParsedPage
 from extractors.errors import InputRejected
 from extractors.fetch import FetchAttempt, FetchResult

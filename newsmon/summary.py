@@ -1,6 +1,7 @@
 """The run summary a person reads: in the terminal, as a Prefect artifact, in `runs`."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from warehouse.load import LoadCounts, RejectRecord
@@ -29,18 +30,22 @@ class RunSummary:
     def status(self) -> str:
         return "completed_with_rejects" if self.rejects else "completed"
 
+    def errors_by_reason(self) -> dict[str, int]:
+        return dict(Counter(r.reason for r in self.rejects).most_common())
+
     def rows(self) -> list[tuple[str, int]]:
         c = self.counts
         return [
             ("inputs seen", self.inputs_seen),
             ("inputs loaded", self.inputs_loaded),
+            ("sources polled", self.sources_polled),
             ("URLs fetched", self.urls_fetched),
             ("URLs not modified (304)", self.urls_not_modified),
             ("URLs discovered (feeds, sitemaps, pages)", self.urls_discovered),
             ("articles new", c.articles_new - c.articles_near_duplicate),
             ("articles near-duplicate (new, linked)", c.articles_near_duplicate),
             ("articles already known (exact duplicate)", c.articles_duplicate),
-            ("articles changed (new text at a known URL)", c.articles_updated),
+            ("articles revised (new text at a known URL)", c.articles_updated),
             ("comments new", c.comments_new),
             ("comments new flagged spam", c.comments_spam),
             ("comments already known", c.comments_seen_again),
@@ -58,6 +63,8 @@ class RunSummary:
             *(f"| {name} | {value} |" for name, value in self.rows()),
         ]
         if self.rejects:
+            lines += ["", "## Errors by reason", "", "| reason | count |", "|---|---:|"]
+            lines += [f"| {reason} | {count} |" for reason, count in self.errors_by_reason().items()]
             lines += ["", "## Rejected inputs", "", "| input | stage | reason | detail |", "|---|---|---|---|"]
             lines += [f"| `{r.source}` | {r.stage} | {r.reason} | {r.detail} |" for r in self.rejects]
         return "\n".join(lines) + "\n"

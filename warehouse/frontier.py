@@ -3,11 +3,14 @@
 Re-fetch policy (values in newsmon.settings.Settings, passed in as a RecrawlPolicy):
 - an article is re-crawled at fixed offsets after it was first seen (default 1 h, 6 h,
   24 h, 72 h) to catch comment growth and edits, then no more;
-- a source (feed, sitemap, section page) is polled every `source_interval`; one that did
-  not change (304 or same content) for a while is polled less often, up to `source_max_interval`;
-- a transient failure (timeout, 5xx, 429…) is retried with exponential backoff from
-  `failure_backoff`, and given up after `max_failures` in a row; a permanent one (404,
-  robots.txt, private address, wrong content type) is not retried.
+- a source (feed, sitemap, section page) is polled every `poll_interval_min` (its own, from
+  the watchlist, else `source_interval`); each poll that brings nothing new (304, or no new
+  links) doubles the interval, up to `source_max_interval`; news resets it;
+- an article's transient failure (timeout, 5xx, 429…) is retried with exponential backoff
+  from `failure_backoff`, and given up after `max_failures` in a row; a permanent one (404,
+  robots.txt, private address, wrong content type) is not retried;
+- a source is never given up: after a permanent failure, or `max_failures` transient ones in
+  a row, it is polled at `source_max_interval`.
 """
 from __future__ import annotations
 
@@ -68,11 +71,11 @@ def known_urls(con: duckdb.DuckDBPyConnection, urls: list[str]) -> set[str]:
 
 
 def due_urls(con: duckdb.DuckDBPyConnection, now: datetime, kinds: list[str], limit: int) -> list[tuple[str, str]]:
-    """(url, kind) due for fetching: never-fetched first, then the most overdue."""
+    """(url, kind) due for fetching: sources first, then never-fetched URLs, then the most overdue."""
     return con.execute(
         """SELECT url, kind FROM urls
            WHERE next_fetch_at <= ? AND kind IN (SELECT unnest(?))
-           ORDER BY fetch_count = 0 DESC, next_fetch_at, url
+           ORDER BY kind = 'article', fetch_count > 0, next_fetch_at, url
            LIMIT ?""",
         [now, kinds, limit],
     ).fetchall()
@@ -118,21 +121,28 @@ def write_crawl_records(
         )
         con.execute(
             """UPDATE urls SET next_fetch_at = CASE
+                   -- a watched source is never given up: at worst it is polled at the longest interval
+                   WHEN v.failed AND urls.kind <> 'article'
+                        AND (NOT v.transient_error OR urls.consecutive_failures >= $max_failures)
+                        THEN urls.last_fetched_at + to_minutes(CAST($source_max AS BIGINT))
                    WHEN v.failed AND NOT v.transient_error THEN NULL
-                   WHEN v.failed AND urls.consecutive_failures >= ? THEN NULL
-                   WHEN v.failed THEN urls.last_fetched_at
-                        + to_minutes(CAST(? * pow(2, urls.consecutive_failures - 1) AS BIGINT))
+                   WHEN v.failed AND urls.consecutive_failures >= $max_failures THEN NULL
+                   WHEN v.failed THEN urls.last_fetched_at + to_minutes(CAST(
+                        least($backoff * pow(2, urls.consecutive_failures - 1), $source_max) AS BIGINT))
                    WHEN urls.kind = 'article' THEN
-                        CASE WHEN urls.fetch_count <= len(?::DOUBLE[])
-                             THEN urls.first_seen_at + to_seconds(CAST((?::DOUBLE[])[urls.fetch_count] * 3600 AS BIGINT))
+                        CASE WHEN urls.fetch_count <= len($offsets::DOUBLE[])
+                             THEN urls.first_seen_at
+                                  + to_seconds(CAST(($offsets::DOUBLE[])[urls.fetch_count] * 3600 AS BIGINT))
                         END
-                   ELSE urls.last_fetched_at + to_minutes(CAST(
-                        least(? * pow(2, urls.unchanged_polls), ?) AS BIGINT))
+                   ELSE urls.last_fetched_at + to_minutes(CAST(least(
+                        coalesce(urls.poll_interval_min, $source_interval) * pow(2, urls.unchanged_polls),
+                        $source_max) AS BIGINT))
                END
                FROM url_visits v
                WHERE urls.url = v.url AND v.fetched""",
-            [policy.max_failures, policy.failure_backoff_min, list(policy.article_offsets_h),
-             list(policy.article_offsets_h), policy.source_interval_min, policy.source_max_interval_min],
+            {"max_failures": policy.max_failures, "backoff": policy.failure_backoff_min,
+             "offsets": list(policy.article_offsets_h), "source_interval": policy.source_interval_min,
+             "source_max": policy.source_max_interval_min},
         )
     finally:
         con.unregister("url_visits")

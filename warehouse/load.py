@@ -26,8 +26,8 @@ from warehouse.dedup import (
     sha256_hex,
 )
 from warehouse.frontier import CrawlRecords, RecrawlPolicy, write_crawl_records
+from warehouse.revisions import text_change
 from warehouse.timeutil import utc_naive, utc_now
-
 
 # A text of at least this many characters under this many articles is a spam campaign;
 # shorter texts ("Agreed!", "Thanks for this") repeat innocently.
@@ -217,6 +217,13 @@ class _BatchLoader:
             return
         articles = pa.Table.from_pylist(list(rows.values()), schema=_ARTICLE_SCHEMA)
         self._insert("articles", articles)
+        first_revisions = [
+            {"article_id": article_id, "revision": 1, "content_hash": r["content_hash"], "title": r["title"],
+             "text": r["text"], "word_count": r["word_count"], "seen_at": self.now, "run_id": self.run_id,
+             "source": r["_source"]}
+            for article_id, r in rows.items()
+        ]
+        self._insert("article_revisions", pa.Table.from_pylist(first_revisions, schema=_REVISION_SCHEMA))
         signatures = pa.table(
             {
                 "article_id": list(rows),
@@ -261,6 +268,7 @@ class _BatchLoader:
         """A known URL whose text changed: `articles` shows the latest version."""
         for article_id, item in items.items():
             page, fp = item.page, item.fingerprint
+            self._add_revision(article_id, item)
             self.con.execute(
                 """UPDATE articles SET title = ?, author = ?, published_at = ?, site_name = ?, language = ?,
                           text = ?, word_count = ?, content_hash = ?
@@ -279,6 +287,22 @@ class _BatchLoader:
                 on_conflict="ON CONFLICT DO NOTHING",
             )
             self.counts.articles_updated += 1
+
+    def _add_revision(self, article_id: str, item: PageToLoad) -> None:
+        previous_text, latest = self.con.execute(
+            """SELECT a.text, max(r.revision) FROM articles a JOIN article_revisions r USING (article_id)
+               WHERE a.article_id = ? GROUP BY a.text""",
+            [article_id],
+        ).fetchone()
+        change = text_change(previous_text, item.page.text)
+        self.con.execute(
+            """INSERT INTO article_revisions (article_id, revision, content_hash, title, text, word_count,
+                   similarity_to_previous, words_added, words_removed, seen_at, run_id, source)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [article_id, latest + 1, item.fingerprint.content_hash, item.page.title, item.page.text,
+             len(item.page.text.split()), change.similarity, change.words_added, change.words_removed,
+             self.now, self.run_id, item.page.source],
+        )
 
     # -- sightings, comments, rejects ---------------------------------------------------
 
@@ -512,6 +536,7 @@ def _article_row(item: PageToLoad, article_id: str, duplicate_of: str | None, si
         "first_run_id": run_id,
         "last_run_id": run_id,
         "_signature": fp.signature.tolist(),
+        "_source": page.source,
         "_buckets": fp.buckets,
     }
 
@@ -524,6 +549,11 @@ _ARTICLE_SCHEMA = pa.schema(
      ("content_hash", pa.string()), ("duplicate_of", pa.string()), ("similarity", pa.float64()),
      ("extraction_method", pa.string()), ("comments_status", pa.string()), ("first_seen_at", _TS),
      ("last_seen_at", _TS), ("first_run_id", pa.string()), ("last_run_id", pa.string())]
+)
+_REVISION_SCHEMA = pa.schema(
+    [("article_id", pa.string()), ("revision", pa.int32()), ("content_hash", pa.string()), ("title", pa.string()),
+     ("text", pa.string()), ("word_count", pa.int32()), ("seen_at", _TS), ("run_id", pa.string()),
+     ("source", pa.string())]
 )
 _SIGHTING_SCHEMA = pa.schema(
     [("article_id", pa.string()), ("source", pa.string()), ("source_kind", pa.string()),

@@ -6,7 +6,12 @@ import gzip
 
 import pytest
 
-from extractors.discovery import detect_source_kind, links_from_feed, links_from_section_page, links_from_sitemap
+from extractors.discovery import (
+    detect_source_kind,
+    links_from_feed,
+    links_from_section_page,
+    links_from_sitemap,
+)
 from extractors.errors import UnsupportedInput
 from extractors.fetch import Fetcher, FetchRequest, FetchSettings
 from tests.support.http_server import LoopbackServer, Reply

@@ -17,9 +17,9 @@ import pytest
 
 from extractors.fetch import (
     Expect,
+    Fetcher,
     FetchRequest,
     FetchResult,
-    Fetcher,
     FetchSettings,
     decode_body,
     non_public_reason,

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import gzip
-from email.utils import format_datetime
 from datetime import datetime, timezone
+from email.utils import format_datetime
 
 from tests.support.http_server import LoopbackServer, Reply, SeenRequest
 

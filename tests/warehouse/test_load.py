@@ -117,6 +117,13 @@ def test_url_article_with_changed_text_is_updated_not_duplicated(con):
     assert result.articles_updated == 1 and result.articles_new == 0
     text, = con.execute("SELECT text FROM articles WHERE url = ?", [url]).fetchone()
     assert text.startswith("Second")
+    revisions = con.execute(
+        "SELECT revision, left(text, 6), words_added > 0, similarity_to_previous < 1 FROM article_revisions ORDER BY 1"
+    ).fetchall()
+    assert revisions == [(1, "First ", None, None), (2, "Second", True, True)]
+    assert con.execute("SELECT revision FROM edited_articles").fetchall() == [(2,)]
+    load_batch(con, "run-3", [page("u1", "Second, corrected version of the story. " * 20, url=url)], [])
+    assert con.execute("SELECT count(*) FROM article_revisions").fetchone()[0] == 2  # unchanged: no revision
 
 
 def test_data_checks_pass_after_loads_and_catch_an_orphan(con):

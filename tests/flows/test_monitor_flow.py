@@ -1,0 +1,127 @@
+"""The monitor flow on the real Prefect engine against a loopback news site."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import duckdb
+import pytest
+
+from flows.monitor import monitor
+from tests.support.http_server import Reply
+from tests.support.news_site import article_html, publish_feed, rss
+from warehouse.run_lock import RunInProgress, exclusive_run
+
+pytestmark = pytest.mark.usefixtures("prefect_engine")
+
+
+@pytest.fixture(autouse=True)
+def loopback_settings(monkeypatch, http_server):
+    monkeypatch.setenv("NEWSMON_PER_HOST_MIN_DELAY_S", "0")
+    monkeypatch.setenv("NEWSMON_PRIVATE_HOST_EXCEPTIONS", f'["{http_server.host_port}"]')
+
+
+def watchlist(tmp_path, *entries: tuple[str, str, str]) -> str:
+    path = tmp_path / "watchlist.toml"
+    path.write_text("".join(f'[[source]]\nname = "{n}"\nkind = "{k}"\nurl = "{u}"\n\n' for n, k, u in entries))
+    return str(path)
+
+
+def rows(db_path, sql):
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def feed_of(server, numbers: list[int]) -> bytes:
+    return rss([server.url(f"/news/story-{n}") for n in numbers])
+
+
+def comment_li(number: int) -> str:
+    return (f'<li id="comment-{number}" class="comment depth-1"><article id="div-comment-{number}" '
+            f'class="comment-body"><footer class="comment-meta"><div class="comment-author vcard">'
+            f'<b class="fn">Reader {number}</b></div></footer><div class="comment-content">'
+            f"<p>Reader comment number {number} on the harbour story.</p></div></article></li>")
+
+
+def article_with_comments(count: int) -> bytes:
+    comments = "".join(comment_li(n) for n in range(1, count + 1))
+    thread = f'<section id="comments"><ol class="comment-list">{comments}</ol></section>'
+    return article_html(1).replace(b"</article>", b"</article>" + thread.encode())
+
+
+def test_a_feed_that_gains_two_items_yields_exactly_two_new_articles(http_server, db_path, tmp_path):
+    feed = publish_feed(http_server, [1, 2, 3])
+    sources = watchlist(tmp_path, ("local", "feed", feed))
+    first = monitor(watchlist=sources, db_path=str(db_path))
+    assert first.counts.articles_new == 3 and first.sources_polled == 1
+    publish_feed(http_server, [1, 2, 3, 4, 5])  # a new ETag: the conditional GET gets the new feed
+    # the source is due again only after its interval: make it due now
+    with duckdb.connect(str(db_path)) as con:
+        con.execute("UPDATE urls SET next_fetch_at = now()::TIMESTAMP WHERE kind = 'feed'")
+    second = monitor(watchlist=sources, db_path=str(db_path))
+    assert second.counts.articles_new == 2
+    assert rows(db_path, "SELECT count(*) FROM articles") == [(5,)]
+    assert rows(db_path, "SELECT source_name, count(*) FROM source_articles GROUP BY ALL") == [("local", 5)]
+
+
+def test_growing_comments_are_caught_by_the_scheduled_recrawl(http_server, db_path, tmp_path):
+    http_server.route("/news/story-1", Reply(body=article_with_comments(2)))
+    http_server.route("/feed.xml", Reply(body=feed_of(http_server, [1]), content_type="application/rss+xml"))
+    sources = watchlist(tmp_path, ("local", "feed", http_server.url("/feed.xml")))
+    monitor(watchlist=sources, db_path=str(db_path))
+    assert rows(db_path, "SELECT count(*) FROM comments") == [(2,)]
+
+    http_server.route("/news/story-1", Reply(body=article_with_comments(3)))
+    monitor(watchlist=sources, db_path=str(db_path))  # first re-crawl is due 1 h after first seen: not yet
+    assert http_server.hits["/news/story-1"] == 1
+    assert rows(db_path, "SELECT count(*) FROM comments") == [(2,)]
+
+    with duckdb.connect(str(db_path)) as con:  # an hour passes
+        con.execute("UPDATE urls SET first_seen_at = first_seen_at - INTERVAL 61 MINUTE, "
+                    "next_fetch_at = next_fetch_at - INTERVAL 61 MINUTE WHERE kind = 'article'")
+    later = monitor(watchlist=sources, db_path=str(db_path))
+    assert http_server.hits["/news/story-1"] == 2
+    assert later.counts.comments_new == 1 and later.counts.articles_new == 0
+    assert rows(db_path, "SELECT count(*), count(DISTINCT page_comment_id) FROM comments") == [(3, 3)]
+    assert rows(db_path, "SELECT fetch_count, next_fetch_at - first_seen_at FROM urls WHERE kind = 'article'") == [
+        (2, timedelta(hours=6))]
+
+
+def test_an_edited_article_gets_a_second_revision(http_server, db_path, tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSMON_RECRAWL_OFFSETS_H", "[0, 0]")  # re-crawl at once, for the test
+    http_server.route("/news/story-1", Reply(body=article_html(1)))
+    http_server.route("/feed.xml", Reply(body=feed_of(http_server, [1]), content_type="application/rss+xml"))
+    sources = watchlist(tmp_path, ("local", "feed", http_server.url("/feed.xml")))
+    monitor(watchlist=sources, db_path=str(db_path))
+    edited = article_html(1).replace(b"Paragraph 2 of story 1", b"Paragraph 2 (corrected) of story 1")
+    http_server.route("/news/story-1", Reply(body=edited))
+    summary = monitor(watchlist=sources, db_path=str(db_path))
+    assert summary.counts.articles_updated == 1
+    assert rows(db_path, "SELECT revision, words_added, words_removed FROM edited_articles") == [(2, 1, 0)]
+    assert rows(db_path, "SELECT count(*) FROM articles") == [(1,)]
+    assert "(corrected)" in rows(db_path, "SELECT text FROM articles")[0][0]
+
+
+def test_removed_sources_stop_being_polled_and_stay_recorded(http_server, db_path, tmp_path):
+    feed = publish_feed(http_server, [1])
+    monitor(watchlist=watchlist(tmp_path, ("local", "feed", feed)), db_path=str(db_path))
+    monitor(watchlist=watchlist(tmp_path), db_path=str(db_path))
+    assert rows(db_path, "SELECT name, active FROM sources") == [("local", False)]
+    assert rows(db_path, "SELECT next_fetch_at FROM urls WHERE kind = 'feed'") == [(None,)]
+
+
+def test_a_second_run_while_one_is_active_stops_with_a_clear_message(http_server, db_path, tmp_path):
+    sources = watchlist(tmp_path, ("local", "feed", publish_feed(http_server, [1])))
+    with exclusive_run(db_path):
+        with pytest.raises(RunInProgress, match="runs never overlap"):
+            monitor(watchlist=sources, db_path=str(db_path))
+    assert http_server.hits["/feed.xml"] == 0
+
+
+def test_each_run_is_bounded_and_the_backlog_is_worked_off(http_server, db_path, tmp_path):
+    feed = publish_feed(http_server, list(range(1, 8)))
+    sources = watchlist(tmp_path, ("local", "feed", feed))
+    first = monitor(watchlist=sources, db_path=str(db_path), max_urls=4)
+    assert first.urls_fetched == 4 and first.counts.articles_new == 3  # the feed and three articles
+    second = monitor(watchlist=sources, db_path=str(db_path), max_urls=4)
+    assert second.counts.articles_new == 4  # the rest, new URLs first
+    assert rows(db_path, "SELECT count(*) FROM articles") == [(7,)]
