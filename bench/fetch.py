@@ -71,7 +71,11 @@ def run_newsmon(url_file: Path, db_path: Path, delay_s: float) -> tuple[float, f
 
 def run_trafilatura(urls: list[str], threads: int, delay_s: float) -> tuple[float, int]:
     import trafilatura
-    from trafilatura.downloads import add_to_compressed_dict, buffered_downloads, load_download_buffer
+    from trafilatura.downloads import (
+        add_to_compressed_dict,
+        buffered_downloads,
+        load_download_buffer,
+    )
     from trafilatura.settings import Extractor, use_config
 
     config = use_config()

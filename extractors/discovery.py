@@ -23,7 +23,13 @@ from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
-from courlan.filters import extension_filter, is_navigation_page, is_not_crawlable, path_filter, type_filter
+from courlan.filters import (
+    extension_filter,
+    is_navigation_page,
+    is_not_crawlable,
+    path_filter,
+    type_filter,
+)
 from lxml import etree
 from trafilatura.feeds import FeedParameters, find_links
 

@@ -12,7 +12,6 @@ from extractors.errors import NoArticleText, UndecodableInput
 from extractors.html_comments import extract_comment_tree
 from extractors.language import detect_language
 
-
 # trafilatura falls back to any text it finds (a lone "Home" link); fewer words is not an article.
 MIN_ARTICLE_WORDS = 10
 # htmldate's defaults drop the time of day; keep it (and the zone) when the page gives it.

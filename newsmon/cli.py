@@ -82,7 +82,11 @@ def ingest(
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(Exit.FAILED) from None
 
-    table = Table(title=f"newsmon ingest → {summary.db_path}", caption=f"run {summary.run_id}, {summary.seconds:.1f} s")
+    _print_summary(summary, "newsmon ingest")
+
+
+def _print_summary(summary, title: str) -> None:  # noqa: ANN001 -- a RunSummary (importing it loads prefect)
+    table = Table(title=f"{title} → {summary.db_path}", caption=f"run {summary.run_id}, {summary.seconds:.1f} s")
     table.add_column("what")
     table.add_column("count", justify="right")
     for name, value in summary.rows():
@@ -95,7 +99,7 @@ def ingest(
         for r in summary.rejects:
             rejects.add_row(r.source, r.stage, r.reason, r.detail)
         console.print(rejects)
-        all_rejected = summary.inputs_loaded == 0
+        all_rejected = summary.inputs_seen > 0 and summary.inputs_loaded == 0
         raise typer.Exit(Exit.ALL_REJECTED if all_rejected else Exit.SOME_REJECTED)
 
 
@@ -158,3 +162,145 @@ def check(db_path: DbOption = None, live: LiveOption = False) -> None:
     console.print(table)
     if not all(r.passed for r in results):
         raise typer.Exit(Exit.FAILED)
+
+
+@app.command()
+def monitor(
+    watchlist: Annotated[Path, typer.Option(help="the watchlist file")] = Path("deploy/watchlist.toml"),
+    db_path: DbOption = None,
+    max_urls: Annotated[Optional[int], typer.Option(help="fetches in this run")] = None,
+    max_minutes: Annotated[float, typer.Option(help="stop starting new fetch rounds after this long")] = 10,
+    allow_private_hosts: Annotated[bool, typer.Option("--allow-private-hosts")] = False,
+) -> None:
+    """One monitor run now: poll due sources, fetch new and due articles, print a summary."""
+    _quiet_prefect_defaults()
+    from flows.monitor import monitor as monitor_flow
+    from newsmon.watchlist import WatchlistError
+
+    try:
+        summary = monitor_flow(
+            watchlist=str(watchlist), db_path=str(_db_path(db_path)), max_urls=max_urls, max_minutes=max_minutes,
+            allow_private_hosts=True if allow_private_hosts else None,
+        )
+    except (RunInProgress, db.WarehouseError, WatchlistError) as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(Exit.FAILED) from None
+    _print_summary(summary, "newsmon monitor")
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="port of the local Prefect server started when PREFECT_API_URL is unset")] = 4200,
+) -> None:
+    """Run the deployments of deploy/prefect.yaml on their schedules from this process (Ctrl-C stops)."""
+    _quiet_prefect_defaults()
+    from newsmon.prefect_server import PrefectServerError
+    from newsmon.serve import prefect_api, read_deployments, serve_deployments
+
+    specs = read_deployments()
+    try:
+        with prefect_api(port, Path("data/prefect-server.log")) as api_url:
+            console.print(f"serving {', '.join(s.name for s in specs)} against {api_url} "
+                          f"(UI: {api_url.removesuffix('/api')}); Ctrl-C stops")
+            serve_deployments(specs)
+    except PrefectServerError as exc:
+        errors.print(f"[red]error:[/red] {exc}; see data/prefect-server.log")
+        raise typer.Exit(Exit.FAILED) from None
+
+
+@app.command()
+def diff(
+    article_id: Annotated[str, typer.Argument(help="an article_id (see the edited_articles view)")],
+    from_revision: Annotated[Optional[int], typer.Option("--from", help="older revision (default: the one before --to)")] = None,
+    to_revision: Annotated[Optional[int], typer.Option("--to", help="newer revision (default: the latest)")] = None,
+    db_path: DbOption = None,
+    live: LiveOption = False,
+) -> None:
+    """Print a readable diff between two revisions of an article's text."""
+    from warehouse.revisions import readable_diff
+
+    try:
+        with db.reader(_analyst_db_path(db_path, live)) as con:
+            revisions = {
+                revision: (title, text, seen_at)
+                for revision, title, text, seen_at in con.execute(
+                    "SELECT revision, title, text, seen_at FROM article_revisions WHERE article_id = ?", [article_id]
+                ).fetchall()
+            }
+    except db.WarehouseError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(Exit.FAILED) from None
+    if not revisions:
+        errors.print(f"[red]error:[/red] no article {article_id!r}")
+        raise typer.Exit(Exit.FAILED)
+    newer = to_revision or max(revisions)
+    older = from_revision or newer - 1
+    if older not in revisions or newer not in revisions:
+        errors.print(f"[red]error:[/red] article {article_id} has revisions {sorted(revisions)}; "
+                     f"asked for {older} and {newer}")
+        raise typer.Exit(Exit.FAILED)
+    (old_title, old_text, old_seen), (new_title, new_text, new_seen) = revisions[older], revisions[newer]
+    if old_title != new_title:
+        console.print(f"title: {old_title!r} → {new_title!r}")
+    text = readable_diff(old_text, new_text, f"revision {older} ({old_seen:%Y-%m-%d %H:%M} UTC)",
+                         f"revision {newer} ({new_seen:%Y-%m-%d %H:%M} UTC)")
+    console.print(text or "(texts are identical)", markup=False, highlight=False)
+
+
+watch_app = typer.Typer(help="Edit the watchlist (deploy/watchlist.toml) the monitor flow polls.", no_args_is_help=True)
+app.add_typer(watch_app, name="watch")
+WatchlistOption = Annotated[Path, typer.Option("--watchlist", help="the watchlist file")]
+
+
+@watch_app.command("add")
+def watch_add(
+    name: str,
+    url: str,
+    kind: Annotated[str, typer.Option(help="feed, sitemap or section")] = "feed",
+    interval: Annotated[float, typer.Option(help="minutes between polls")] = 15,
+    tag: Annotated[Optional[list[str]], typer.Option(help="a topic tag (repeat for more)")] = None,
+    max_new: Annotated[Optional[int], typer.Option(help="new article links followed per poll")] = None,
+    watchlist: WatchlistOption = Path("deploy/watchlist.toml"),
+) -> None:
+    """Add a source."""
+    from newsmon.watchlist import Source, WatchlistError, add_source
+
+    try:
+        source = Source.validated({"name": name, "kind": kind, "url": url, "poll_interval_min": interval,
+                                   "tags": tag or [], **({"max_new_articles": max_new} if max_new else {})},
+                                  "new source")
+        add_source(watchlist, source)
+    except WatchlistError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(Exit.FAILED) from None
+    console.print(f"added {source.name} ({source.kind}) {source.url}")
+
+
+@watch_app.command("list")
+def watch_list(watchlist: WatchlistOption = Path("deploy/watchlist.toml")) -> None:
+    """List the sources."""
+    from newsmon.watchlist import WatchlistError, load_watchlist
+
+    try:
+        sources = load_watchlist(watchlist)
+    except WatchlistError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(Exit.FAILED) from None
+    table = Table("name", "kind", "url", "every (min)", "tags", "max new")
+    for s in sources:
+        table.add_row(s.name, s.kind, s.url, f"{s.poll_interval_min:g}", ", ".join(s.tags),
+                      "" if s.max_new_articles is None else str(s.max_new_articles))
+    console.print(table)
+
+
+@watch_app.command("remove")
+def watch_remove(name: str, watchlist: WatchlistOption = Path("deploy/watchlist.toml")) -> None:
+    """Remove a source (its articles stay; the next monitor run marks it inactive)."""
+    from newsmon.watchlist import WatchlistError, remove_source
+
+    try:
+        remove_source(watchlist, name)
+    except WatchlistError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(Exit.FAILED) from None
+    console.print(f"removed {name}")

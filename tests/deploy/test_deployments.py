@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import time
 from pathlib import Path
 
@@ -10,6 +12,9 @@ import duckdb
 import httpx
 
 from tests.deploy.prefect_services import prefect_server, prefect_worker, run_prefect
+from tests.flows.test_crash_recovery import write_dumps
+from tests.support.news_site import publish_feed
+from warehouse.checks import run_checks
 
 REPO = Path(__file__).resolve().parents[2]
 POOL = "newsmon-process"
@@ -22,35 +27,111 @@ def copy_project(target: Path) -> Path:
     return target
 
 
+def trigger(env: dict, project: Path, deployment: str, **parameters) -> str:
+    args = ["deployment", "run", deployment]
+    for name, value in parameters.items():
+        args += ["--param", f"{name}={json.dumps(value) if not isinstance(value, str) else value}"]
+    out = run_prefect(args, env, project)
+    return next(line.split()[-1] for line in out.splitlines() if "UUID" in line)
+
+
+def flow_run(api_url: str, flow_run_id: str) -> dict:
+    return httpx.get(f"{api_url}/flow_runs/{flow_run_id}", timeout=10).json()
+
+
 def wait_for_final_state(api_url: str, flow_run_id: str, timeout: float = 240) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        run = httpx.get(f"{api_url}/flow_runs/{flow_run_id}", timeout=10).json()
+        run = flow_run(api_url, flow_run_id)
         if run["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
             return run
         time.sleep(1)
     raise AssertionError(f"flow run {flow_run_id} not finished after {timeout} s")
 
 
-def test_ingest_seeds_deployment_runs_on_a_worker(tmp_path):
+def wait_for_log(api_url: str, flow_run_id: str, text: str, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        logs = httpx.post(f"{api_url}/logs/filter", timeout=10,
+                          json={"logs": {"flow_run_id": {"any_": [flow_run_id]}}, "limit": 200}).json()
+        if any(text in entry["message"] for entry in logs):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"no log line with {text!r} from flow run {flow_run_id} after {timeout} s")
+
+
+def kill_processes_with_env(name: str, value: str) -> int:
+    """SIGKILL every process whose environment has name=value: only what this test started."""
+    killed = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if f"{name}={value}".encode() in environ and int(pid) != os.getpid():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+                killed += 1
+            except ProcessLookupError:
+                pass
+    return killed
+
+
+def counts(db_path: Path) -> tuple[int, int]:
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        return con.execute("SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM comments)").fetchone()
+
+
+def test_deployments_run_on_a_worker_and_survive_a_killed_worker(tmp_path, http_server):
     project = copy_project(tmp_path / "project")
-    db_path = tmp_path / "warehouse.duckdb"
     with prefect_server(tmp_path) as env:
         api_url = env["PREFECT_API_URL"]
         run_prefect(["work-pool", "create", POOL, "--type", "process"], env, project)
         run_prefect(["--no-prompt", "deploy", "--all", "--prefect-file", "deploy/prefect.yaml"], env, project)
+        deployments = {name: httpx.get(f"{api_url}/deployments/name/{name}", timeout=10).json()
+                       for name in ("ingest/ingest-seeds", "monitor/monitor")}
+        assert {n: d["entrypoint"] for n, d in deployments.items()} == {
+            "ingest/ingest-seeds": "flows/ingest.py:ingest", "monitor/monitor": "flows/monitor.py:monitor"}
+        assert {n: [s["schedule"]["cron"] for s in d["schedules"]] for n, d in deployments.items()} == {
+            "ingest/ingest-seeds": ["0 3 * * *"], "monitor/monitor": ["*/15 * * * *"]}
 
-        deployment = httpx.get(f"{api_url}/deployments/name/ingest/ingest-seeds", timeout=10).json()
-        assert deployment["entrypoint"] == "flows/ingest.py:ingest"
-        assert [s["schedule"]["cron"] for s in deployment["schedules"]] == ["0 3 * * *"]
-
+        # 1. the seeds, through the deployment, into a database outside the working tree
+        seeds_db = tmp_path / "seeds.duckdb"
         with prefect_worker(env, POOL, project):
-            out = run_prefect(["deployment", "run", "ingest/ingest-seeds",
-                               "--param", f"db_path={db_path}", "--param", 'paths=["seeds"]'], env, project)
-            flow_run_id = next(line.split()[-1] for line in out.splitlines() if "UUID" in line)
-            run = wait_for_final_state(api_url, flow_run_id)
-    assert run["state"]["type"] == "COMPLETED", json.dumps(run["state"], indent=1)
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
-        assert con.execute("SELECT count(*) FROM comments").fetchone()[0] == 42
-        assert con.execute("SELECT run_id, status FROM runs").fetchall() == [(flow_run_id, "completed")]
+            run_id = trigger(env, project, "ingest/ingest-seeds", db_path=str(seeds_db), paths=["seeds"])
+            run = wait_for_final_state(api_url, run_id)
+            assert run["state"]["type"] == "COMPLETED", json.dumps(run["state"], indent=1)
+
+            # 2. the monitor deployment, on a watchlist of one loopback feed
+            watchlist = tmp_path / "watchlist.toml"
+            feed = publish_feed(http_server, [1, 2, 3])
+            watchlist.write_text(f'[[source]]\nname = "local"\nkind = "feed"\nurl = "{feed}"\n')
+            monitor_db = tmp_path / "monitor.duckdb"
+            monitor_id = trigger(env, project, "monitor/monitor", watchlist=str(watchlist),
+                                 db_path=str(monitor_db), allow_private_hosts=True)
+            assert wait_for_final_state(api_url, monitor_id)["state"]["type"] == "COMPLETED"
+        assert counts(seeds_db) == (2, 42)
+        assert counts(monitor_db) == (3, 0)
+        with duckdb.connect(str(seeds_db), read_only=True) as con:
+            assert con.execute("SELECT run_id, status FROM runs").fetchall() == [(run_id, "completed")]
+
+        # 3. kill the worker (and the run it started) during a load; the next run finishes the work
+        inputs = tmp_path / "inputs"
+        write_dumps(inputs, 40)
+        crash_db = tmp_path / "crash.duckdb"
+        with prefect_worker(env, POOL, project, marker="doomed"):
+            doomed = trigger(env, project, "ingest/ingest-seeds", db_path=str(crash_db), paths=[str(inputs)],
+                             batch_size=1)
+            wait_for_log(api_url, doomed, "batch 3/40")
+            assert kill_processes_with_env("NEWSMON_TEST_WORKER", "doomed") >= 2  # the worker and its flow run
+        articles, comments = counts(crash_db)
+        assert 3 <= articles < 40 and comments == 3 * articles  # whole batches only
+        with duckdb.connect(str(crash_db), read_only=True) as con:
+            assert all(r.passed for r in run_checks(con))
+        with prefect_worker(env, POOL, project):
+            rerun = trigger(env, project, "ingest/ingest-seeds", db_path=str(crash_db), paths=[str(inputs)])
+            assert wait_for_final_state(api_url, rerun)["state"]["type"] == "COMPLETED"
+        assert counts(crash_db) == (40, 120)
+        with duckdb.connect(str(crash_db), read_only=True) as con:
+            assert sorted(con.execute("SELECT status FROM runs").fetchall()) == [("abandoned",), ("completed",)]
+            assert all(r.passed for r in run_checks(con))
