@@ -9,6 +9,7 @@ import pytest
 from flows.monitor import monitor
 from tests.support.http_server import Reply
 from tests.support.news_site import article_html, publish_feed, rss
+from warehouse.checks import run_checks
 from warehouse.run_lock import RunInProgress, exclusive_run
 
 pytestmark = pytest.mark.usefixtures("prefect_engine")
@@ -61,6 +62,8 @@ def test_a_feed_that_gains_two_items_yields_exactly_two_new_articles(http_server
     assert second.counts.articles_new == 2
     assert rows(db_path, "SELECT count(*) FROM articles") == [(5,)]
     assert rows(db_path, "SELECT source_name, count(*) FROM source_articles GROUP BY ALL") == [("local", 5)]
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        assert [r.check for r in run_checks(con) if not r.passed] == []
 
 
 def test_growing_comments_are_caught_by_the_scheduled_recrawl(http_server, db_path, tmp_path):
