@@ -60,9 +60,10 @@ def wait_for_log(api_url: str, flow_run_id: str, text: str, timeout: float = 180
     raise AssertionError(f"no log line with {text!r} from flow run {flow_run_id} after {timeout} s")
 
 
-def kill_processes_with_env(name: str, value: str) -> int:
-    """SIGKILL every process whose environment has name=value: only what this test started."""
-    killed = 0
+def kill_processes_with_env(name: str, value: str, timeout: float = 20) -> int:
+    """SIGKILL every process whose environment has name=value (only what this test started),
+    and wait until they are gone: a dying process still holds its DuckDB file lock."""
+    killed = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
@@ -71,10 +72,21 @@ def kill_processes_with_env(name: str, value: str) -> int:
         if f"{name}={value}".encode() in environ and int(pid) != os.getpid():
             try:
                 os.kill(int(pid), signal.SIGKILL)
-                killed += 1
+                killed.append(pid)
             except ProcessLookupError:
                 pass
-    return killed
+    deadline = time.monotonic() + timeout
+    while any(_alive(pid) for pid in killed):
+        assert time.monotonic() < deadline, f"processes {killed} still alive {timeout} s after SIGKILL"
+        time.sleep(0.1)
+    return len(killed)
+
+
+def _alive(pid: str) -> bool:
+    try:  # a zombie ("Z") has exited and released its files; only its exit status is left
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def counts(db_path: Path) -> tuple[int, int]:
@@ -117,21 +129,21 @@ def test_deployments_run_on_a_worker_and_survive_a_killed_worker(tmp_path, http_
 
         # 3. kill the worker (and the run it started) during a load; the next run finishes the work
         inputs = tmp_path / "inputs"
-        write_dumps(inputs, 40)
+        write_dumps(inputs, 200)  # 200 one-file batches: far more than the log round-trip lets through
         crash_db = tmp_path / "crash.duckdb"
         with prefect_worker(env, POOL, project, marker="doomed"):
             doomed = trigger(env, project, "ingest/ingest-seeds", db_path=str(crash_db), paths=[str(inputs)],
                              batch_size=1)
-            wait_for_log(api_url, doomed, "batch 3/40")
+            wait_for_log(api_url, doomed, "batch 3/200")
             assert kill_processes_with_env("NEWSMON_TEST_WORKER", "doomed") >= 2  # the worker and its flow run
         articles, comments = counts(crash_db)
-        assert 3 <= articles < 40 and comments == 3 * articles  # whole batches only
+        assert 3 <= articles < 200 and comments == 3 * articles  # whole batches only
         with duckdb.connect(str(crash_db), read_only=True) as con:
             assert all(r.passed for r in run_checks(con))
         with prefect_worker(env, POOL, project):
             rerun = trigger(env, project, "ingest/ingest-seeds", db_path=str(crash_db), paths=[str(inputs)])
             assert wait_for_final_state(api_url, rerun)["state"]["type"] == "COMPLETED"
-        assert counts(crash_db) == (40, 120)
+        assert counts(crash_db) == (200, 600)
         with duckdb.connect(str(crash_db), read_only=True) as con:
             assert sorted(con.execute("SELECT status FROM runs").fetchall()) == [("abandoned",), ("completed",)]
             assert all(r.passed for r in run_checks(con))
