@@ -27,12 +27,13 @@ def copy_project(target: Path) -> Path:
     return target
 
 
-def trigger(env: dict, project: Path, deployment: str, **parameters) -> str:
-    args = ["deployment", "run", deployment]
-    for name, value in parameters.items():
-        args += ["--param", f"{name}={json.dumps(value) if not isinstance(value, str) else value}"]
-    out = run_prefect(args, env, project)
-    return next(line.split()[-1] for line in out.splitlines() if "UUID" in line)
+def trigger(api_url: str, deployment: str, **parameters) -> str:
+    """Create a flow run of a deployment through the Prefect REST API; returns its id."""
+    deployment_id = httpx.get(f"{api_url}/deployments/name/{deployment}", timeout=10).json()["id"]
+    response = httpx.post(f"{api_url}/deployments/{deployment_id}/create_flow_run", timeout=10,
+                          json={"parameters": parameters})
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
 
 
 def flow_run(api_url: str, flow_run_id: str) -> dict:
@@ -110,7 +111,7 @@ def test_deployments_run_on_a_worker_and_survive_a_killed_worker(tmp_path, http_
         # 1. the seeds, through the deployment, into a database outside the working tree
         seeds_db = tmp_path / "seeds.duckdb"
         with prefect_worker(env, POOL, project):
-            run_id = trigger(env, project, "ingest/ingest-seeds", db_path=str(seeds_db), paths=["seeds"])
+            run_id = trigger(api_url, "ingest/ingest-seeds", db_path=str(seeds_db), paths=["seeds"])
             run = wait_for_final_state(api_url, run_id)
             assert run["state"]["type"] == "COMPLETED", json.dumps(run["state"], indent=1)
 
@@ -119,7 +120,7 @@ def test_deployments_run_on_a_worker_and_survive_a_killed_worker(tmp_path, http_
             feed = publish_feed(http_server, [1, 2, 3])
             watchlist.write_text(f'[[source]]\nname = "local"\nkind = "feed"\nurl = "{feed}"\n')
             monitor_db = tmp_path / "monitor.duckdb"
-            monitor_id = trigger(env, project, "monitor/monitor", watchlist=str(watchlist),
+            monitor_id = trigger(api_url, "monitor/monitor", watchlist=str(watchlist),
                                  db_path=str(monitor_db), allow_private_hosts=True)
             assert wait_for_final_state(api_url, monitor_id)["state"]["type"] == "COMPLETED"
         assert counts(seeds_db) == (2, 42)
@@ -132,7 +133,7 @@ def test_deployments_run_on_a_worker_and_survive_a_killed_worker(tmp_path, http_
         write_dumps(inputs, 200)  # 200 one-file batches: far more than the log round-trip lets through
         crash_db = tmp_path / "crash.duckdb"
         with prefect_worker(env, POOL, project, marker="doomed"):
-            doomed = trigger(env, project, "ingest/ingest-seeds", db_path=str(crash_db), paths=[str(inputs)],
+            doomed = trigger(api_url, "ingest/ingest-seeds", db_path=str(crash_db), paths=[str(inputs)],
                              batch_size=1)
             wait_for_log(api_url, doomed, "batch 3/200")
             assert kill_processes_with_env("NEWSMON_TEST_WORKER", "doomed") >= 2  # the worker and its flow run
@@ -141,7 +142,7 @@ def test_deployments_run_on_a_worker_and_survive_a_killed_worker(tmp_path, http_
         with duckdb.connect(str(crash_db), read_only=True) as con:
             assert all(r.passed for r in run_checks(con))
         with prefect_worker(env, POOL, project):
-            rerun = trigger(env, project, "ingest/ingest-seeds", db_path=str(crash_db), paths=[str(inputs)])
+            rerun = trigger(api_url, "ingest/ingest-seeds", db_path=str(crash_db), paths=[str(inputs)])
             assert wait_for_final_state(api_url, rerun)["state"]["type"] == "COMPLETED"
         assert counts(crash_db) == (200, 600)
         with duckdb.connect(str(crash_db), read_only=True) as con:
