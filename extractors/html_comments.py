@@ -656,6 +656,16 @@ _JS_EMBED = XPath(
 # --- 7. trafilatura's comment text ----------------------------------------------------
 
 
+# A superset of trafilatura's COMMENTS_XPATH (ids/classes with "comment", ids starting with
+# "social", "comol", "disqus_thread", "dsq-comments"): when nothing matches, its comment
+# extraction finds nothing, and the costly extraction pass it needs can be skipped.
+_MAY_HAVE_COMMENT_ZONE = XPath(
+    "boolean(//*[contains(translate(concat(@id, ' ', @class), 'COMENT', 'coment'), 'comment')"
+    " or starts-with(@id, 'social') or starts-with(@id, 'comol') or starts-with(@id, 'disqus_thread')"
+    " or starts-with(@id, 'dsq-comments')])"
+)
+
+
 def _flat_text_comments(root: HtmlElement) -> list[_Found]:
     """Each paragraph of trafilatura's comment zone as a top-level comment: it keeps no authors,
     dates or nesting, and guessing them from the text would invent structure.
@@ -663,7 +673,10 @@ def _flat_text_comments(root: HtmlElement) -> list[_Found]:
     Read from `commentsbody` rather than the `comments` string so that the zone's headings
     ("What readers are saying") can be left out: they title the section, they are not comments.
     """
-    document = trafilatura.bare_extraction(root, include_comments=True, with_metadata=False)
+    if not _MAY_HAVE_COMMENT_ZONE(root):
+        return []  # trafilatura would find no comment zone either: skip its whole extraction pass
+    # fast=True: no readability/justext fallbacks; they only ever change the body, not the comments
+    document = trafilatura.bare_extraction(root, include_comments=True, with_metadata=False, fast=True)
     if document is None or document.commentsbody is None:
         return []
     paragraphs = (_trafilatura_paragraph(element) for element in document.commentsbody if element.tag != "head")
