@@ -64,10 +64,11 @@ def crawl(
                 found.extend(to_follow)
                 deferred.extend(over_limit)
                 records = CrawlRecords(batch.attempts, batch.visits + discovered_visits(new_links))
-                counts = load(db_file, run_id, fingerprint_batch(batch.pages, "url"), batch.rejects, records, policy)
+                counts, load_rejects = load(db_file, run_id, fingerprint_batch(batch.pages, "url"), batch.rejects,
+                                            records, policy)
                 summary.counts.add(counts)
-                summary.rejects.extend(batch.rejects)
-                summary.input_rejects += sum(r.source in given for r in batch.rejects)
+                summary.rejects.extend(batch.rejects + load_rejects)
+                summary.input_rejects += sum(r.source in given for r in batch.rejects + load_rejects)
                 summary.urls_fetched += len(chunk)
                 summary.urls_not_modified += batch.not_modified
                 summary.urls_discovered += len(new_links)

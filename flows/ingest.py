@@ -29,10 +29,10 @@ def load_files(db_file: str, run_id: str, files: list[InputFile], batch_size: in
     batches = [files[i : i + batch_size] for i in range(0, len(files), batch_size)]
     for number, batch in enumerate(batches, start=1):
         pages, rejects = extract_batch(batch)
-        counts = load(db_file, run_id, fingerprint_batch(pages, "file"), rejects)
+        counts, load_rejects = load(db_file, run_id, fingerprint_batch(pages, "file"), rejects)
         summary.counts.add(counts)
-        summary.rejects.extend(rejects)
-        summary.input_rejects += len(rejects)
+        summary.rejects.extend(rejects + load_rejects)
+        summary.input_rejects += len(rejects) + len(load_rejects)
         logger.info(
             "batch %d/%d: %d files, %d new articles, %d new comments, %d rejects",
             number, len(batches), len(batch), counts.articles_new, counts.comments_new, len(rejects),
@@ -60,7 +60,7 @@ def ingest(
         summary.inputs_seen = len(files) + len(targets) + len(discover_rejects)
         summary.rejects.extend(discover_rejects)
         summary.input_rejects += len(discover_rejects)
-        summary.counts.add(load(db_file, summary.run_id, [], discover_rejects))
+        summary.counts.add(load(db_file, summary.run_id, [], discover_rejects)[0])
         load_files(db_file, summary.run_id, files, settings.batch_size, summary)
         crawl(db_file, summary.run_id, targets, settings, summary, allow_private_hosts)
 

@@ -123,10 +123,37 @@ def extract_fetched(targets: list[Target], results: list[FetchResult]) -> CrawlB
 
 @task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
 def load(db_path: str, run_id: str, pages: list[PageToLoad], rejects: list[RejectRecord],
-         crawl: CrawlRecords | None = None, policy: RecrawlPolicy | None = None) -> LoadCounts:
+         crawl: CrawlRecords | None = None,
+         policy: RecrawlPolicy | None = None) -> tuple[LoadCounts, list[RejectRecord]]:
+    """Load a batch; returns its counts and the pages the database refused (as rejects, recorded)."""
     # Retried: the database file may be briefly held by an analyst's --live session.
     with db.writer(db_path) as con:
-        return load_batch(con, run_id, pages, rejects, crawl=crawl, policy=policy)
+        try:
+            return load_batch(con, run_id, pages, rejects, crawl=crawl, policy=policy), []
+        except Exception as batch_error:
+            if len(pages) < 2:
+                raise
+            return _load_page_by_page(con, run_id, pages, rejects, crawl, policy, batch_error)
+
+
+def _load_page_by_page(con, run_id: str, pages: list[PageToLoad], rejects: list[RejectRecord],  # noqa: ANN001
+                       crawl: CrawlRecords | None, policy: RecrawlPolicy | None,
+                       batch_error: Exception) -> tuple[LoadCounts, list[RejectRecord]]:
+    """A batch failed: load its pages one by one so one page's data costs only that page.
+
+    If every page fails alone too, the data is not the problem (disk full, a bug): re-raise.
+    """
+    counts, load_rejects = LoadCounts(), []
+    for item in pages:
+        try:
+            counts.add(load_batch(con, run_id, [item], []))
+        except Exception as error:
+            load_rejects.append(RejectRecord(item.page.source, "load", "load_error",
+                                             f"{type(error).__name__}: {error}"))
+    if len(load_rejects) == len(pages):
+        raise batch_error
+    counts.add(load_batch(con, run_id, [], rejects + load_rejects, crawl=crawl, policy=policy))
+    return counts, load_rejects
 
 
 @task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])

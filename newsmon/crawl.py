@@ -66,10 +66,14 @@ def process_fetch_results(targets: list[Target], results: list[FetchResult]) -> 
             kind = _KIND_BY_DETECTED[detect_source_kind(result.text or "", result.content_type)]
         try:
             links = _handle_document(target, kind, result, batch)
-        except InputRejected as error:
+        except Exception as error:  # one bad page (or a parser bug on it) must not stop the run
+            stage, reason, detail = (
+                (error.stage, error.reason, error.detail) if isinstance(error, InputRejected)
+                else ("extract", "parser_error", f"{type(error).__name__}: {error}")
+            )
             input_hash = hashlib.sha256(result.body or b"").hexdigest()
-            batch.rejects.append(RejectRecord(target.url, error.stage, error.reason, error.detail, input_hash))
-            batch.visits.append(_visit(target, kind, result, error_reason=error.reason))
+            batch.rejects.append(RejectRecord(target.url, stage, reason, detail, input_hash))
+            batch.visits.append(_visit(target, kind, result, error_reason=reason))
             continue
         # a source that lists nothing new counts as unchanged: it is polled less often
         batch.visits.append(_visit(target, kind, result, not_modified=kind != "article" and not links))

@@ -126,3 +126,26 @@ def test_a_later_html_snapshot_adds_new_comments_and_marks_removed_ones(db_path,
             "wordpress", "https://coastal-courier.example/2025/03/harbour-flood-barrier/")
         history = con.execute("SELECT comments_present FROM comment_count_history ORDER BY snapshot_number").fetchall()
         assert history == [(3,), (3,)]
+
+
+def test_a_page_the_database_refuses_costs_only_that_page(db_path, tmp_path, monkeypatch):
+    from warehouse import load as load_module
+
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    shutil.copy(SEED_000, inputs)
+    shutil.copy(SEED_003, inputs)
+    real_insert_articles = load_module._BatchLoader._insert_articles
+
+    def refuse_seed_003(self, rows):
+        if any(row["source_file"].endswith("003_5aa4fa2d1d728a8d.txt") for row in rows.values()):
+            raise ValueError("simulated: the database refuses this page's row")
+        return real_insert_articles(self, rows)
+
+    monkeypatch.setattr(load_module._BatchLoader, "_insert_articles", refuse_seed_003)
+    summary = ingest(paths=[str(inputs)], db_path=str(db_path))
+    assert summary.counts.articles_new == 1 and summary.counts.comments_new == 42
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        assert con.execute("SELECT stage, reason, detail LIKE '%simulated%' FROM rejects").fetchall() == [
+            ("load", "load_error", True)]
+        assert con.execute("SELECT status FROM runs").fetchone() == ("completed_with_rejects",)
