@@ -35,7 +35,8 @@ def load_files(db_file: str, run_id: str, files: list[InputFile], batch_size: in
         summary.input_rejects += len(rejects) + len(load_rejects)
         logger.info(
             "batch %d/%d: %d files, %d new articles, %d new comments, %d rejects",
-            number, len(batches), len(batch), counts.articles_new, counts.comments_new, len(rejects),
+            number, len(batches), len(batch), counts.articles_new, counts.comments_new,
+            len(rejects) + len(load_rejects),
         )
 
 

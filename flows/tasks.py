@@ -49,7 +49,7 @@ def discover(paths: list[str]) -> tuple[list[InputFile], list[Target], list[Reje
     rejects = [RejectRecord(p.source, p.error.stage, p.error.reason, p.error.detail) for p in problems]
     files = []
     for item in inputs:
-        listed = url_list_entries(item.path.read_bytes()) if item.kind == "text_dump" else None
+        listed = _url_list(item) if item.kind == "text_dump" else None
         if listed is None:
             files.append(item)
         else:
@@ -63,6 +63,13 @@ def discover(paths: list[str]) -> tuple[list[InputFile], list[Target], list[Reje
             continue
         targets.setdefault(canonical, Target(canonical, "unknown", "input"))
     return files, list(targets.values()), rejects
+
+
+def _url_list(item: InputFile) -> list[str] | None:
+    try:
+        return url_list_entries(item.path.read_bytes())
+    except OSError:
+        return None  # extract_batch reads it again and records why it is unreadable
 
 
 @task(cache_policy=NONE)
@@ -131,8 +138,6 @@ def load(db_path: str, run_id: str, pages: list[PageToLoad], rejects: list[Rejec
         try:
             return load_batch(con, run_id, pages, rejects, crawl=crawl, policy=policy), []
         except Exception as batch_error:
-            if len(pages) < 2:
-                raise
             return _load_page_by_page(con, run_id, pages, rejects, crawl, policy, batch_error)
 
 
@@ -141,7 +146,8 @@ def _load_page_by_page(con, run_id: str, pages: list[PageToLoad], rejects: list[
                        batch_error: Exception) -> tuple[LoadCounts, list[RejectRecord]]:
     """A batch failed: load its pages one by one so one page's data costs only that page.
 
-    If every page fails alone too, the data is not the problem (disk full, a bug): re-raise.
+    If even the rest (the rejects, the fetch log) cannot be written, the data is not the
+    problem (disk full, a bug): the batch's error is raised and the task's retries apply.
     """
     counts, load_rejects = LoadCounts(), []
     for item in pages:
@@ -150,9 +156,10 @@ def _load_page_by_page(con, run_id: str, pages: list[PageToLoad], rejects: list[
         except Exception as error:
             load_rejects.append(RejectRecord(item.page.source, "load", "load_error",
                                              f"{type(error).__name__}: {error}"))
-    if len(load_rejects) == len(pages):
-        raise batch_error
-    counts.add(load_batch(con, run_id, [], rejects + load_rejects, crawl=crawl, policy=policy))
+    try:
+        counts.add(load_batch(con, run_id, [], rejects + load_rejects, crawl=crawl, policy=policy))
+    except Exception:
+        raise batch_error from None
     return counts, load_rejects
 
 

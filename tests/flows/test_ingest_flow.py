@@ -128,7 +128,8 @@ def test_a_later_html_snapshot_adds_new_comments_and_marks_removed_ones(db_path,
         assert history == [(3,), (3,)]
 
 
-def test_a_page_the_database_refuses_costs_only_that_page(db_path, tmp_path, monkeypatch):
+@pytest.mark.parametrize("batch_size", [1, 100])
+def test_a_page_the_database_refuses_costs_only_that_page(db_path, tmp_path, monkeypatch, batch_size):
     from warehouse import load as load_module
 
     inputs = tmp_path / "inputs"
@@ -143,7 +144,7 @@ def test_a_page_the_database_refuses_costs_only_that_page(db_path, tmp_path, mon
         return real_insert_articles(self, rows)
 
     monkeypatch.setattr(load_module._BatchLoader, "_insert_articles", refuse_seed_003)
-    summary = ingest(paths=[str(inputs)], db_path=str(db_path))
+    summary = ingest(paths=[str(inputs)], db_path=str(db_path), batch_size=batch_size)
     assert summary.counts.articles_new == 1 and summary.counts.comments_new == 42
     with duckdb.connect(str(db_path), read_only=True) as con:
         assert con.execute("SELECT stage, reason, detail LIKE '%simulated%' FROM rejects").fetchall() == [
