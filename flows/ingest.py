@@ -16,6 +16,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from extractors.local_files import InputFile
 from flows.crawl import crawl
+from flows.parallel import extraction_pool
 from flows.run_record import recorded_run
 from flows.tasks import discover, extract_batch, fingerprint_batch, load
 from newsmon.settings import Settings
@@ -24,20 +25,23 @@ from newsmon.summary import RunSummary
 FLOW_NAME = "ingest"
 
 
-def load_files(db_file: str, run_id: str, files: list[InputFile], batch_size: int, summary: RunSummary) -> None:
+def load_files(db_file: str, run_id: str, files: list[InputFile], settings: Settings, summary: RunSummary) -> None:
+    """Extract batches ahead (on a process pool for large inputs), load them in order."""
     logger = get_run_logger()
-    batches = [files[i : i + batch_size] for i in range(0, len(files), batch_size)]
-    for number, batch in enumerate(batches, start=1):
-        pages, rejects = extract_batch(batch)
-        counts, load_rejects = load(db_file, run_id, fingerprint_batch(pages, "file"), rejects)
-        summary.counts.add(counts)
-        summary.rejects.extend(rejects + load_rejects)
-        summary.input_rejects += len(rejects) + len(load_rejects)
-        logger.info(
-            "batch %d/%d: %d files, %d new articles, %d new comments, %d rejects",
-            number, len(batches), len(batch), counts.articles_new, counts.comments_new,
-            len(rejects) + len(load_rejects),
-        )
+    batches = [files[i : i + settings.batch_size] for i in range(0, len(files), settings.batch_size)]
+    with extraction_pool(settings.extract_processes, len(files)) as pool:
+        extractions = [extract_batch.submit(batch, pool) for batch in batches]
+        for number, (batch, extraction) in enumerate(zip(batches, extractions), start=1):
+            pages, rejects = extraction.result()
+            counts, load_rejects = load(db_file, run_id, fingerprint_batch(pages, "file"), rejects)
+            summary.counts.add(counts)
+            summary.rejects.extend(rejects + load_rejects)
+            summary.input_rejects += len(rejects) + len(load_rejects)
+            logger.info(
+                "batch %d/%d: %d files, %d new articles, %d new comments, %d rejects",
+                number, len(batches), len(batch), counts.articles_new, counts.comments_new,
+                len(rejects) + len(load_rejects),
+            )
 
 
 @flow(name=FLOW_NAME, log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=4))
@@ -62,7 +66,7 @@ def ingest(
         summary.rejects.extend(discover_rejects)
         summary.input_rejects += len(discover_rejects)
         summary.counts.add(load(db_file, summary.run_id, [], discover_rejects)[0])
-        load_files(db_file, summary.run_id, files, settings.batch_size, summary)
+        load_files(db_file, summary.run_id, files, settings, summary)
         crawl(db_file, summary.run_id, targets, settings, summary, allow_private_hosts)
 
     create_markdown_artifact(

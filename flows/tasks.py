@@ -8,6 +8,7 @@ reused across runs.
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import Executor
 
 from prefect import task
 from prefect.cache_policies import NONE
@@ -73,25 +74,31 @@ def _url_list(item: InputFile) -> list[str] | None:
 
 
 @task(cache_policy=NONE)
-def extract_batch(inputs: list[InputFile]) -> tuple[list[ParsedPage], list[RejectRecord]]:
-    """Read and parse each input; a failure becomes a reject, never an exception."""
+def extract_batch(inputs: list[InputFile], pool: Executor | None = None) -> tuple[list[ParsedPage], list[RejectRecord]]:
+    """Read and parse each input, on the pool's processes when given; a failure becomes a reject."""
+    outcomes = pool.map(parse_file, inputs, chunksize=4) if pool else map(parse_file, inputs)
     pages, rejects = [], []
-    for item in inputs:
-        try:
-            data = item.path.read_bytes()
-        except OSError as exc:
-            rejects.append(RejectRecord(item.source, "read", "unreadable", f"{type(exc).__name__}: {exc}"))
-            continue
-        input_hash = hashlib.sha256(data).hexdigest()
-        try:
-            pages.append(parse_input(data, item.source, item.kind))
-        except InputRejected as exc:
-            rejects.append(RejectRecord(item.source, exc.stage, exc.reason, exc.detail, input_hash))
-        except Exception as exc:  # a parser bug on one page must not stop the run: record it
-            rejects.append(
-                RejectRecord(item.source, "extract", "parser_error", f"{type(exc).__name__}: {exc}", input_hash)
-            )
+    for page, reject in outcomes:
+        if page is not None:
+            pages.append(page)
+        else:
+            rejects.append(reject)
     return pages, rejects
+
+
+def parse_file(item: InputFile) -> tuple[ParsedPage | None, RejectRecord | None]:
+    """One local file → its page or its reject. Module-level so a process pool can run it."""
+    try:
+        data = item.path.read_bytes()
+    except OSError as exc:
+        return None, RejectRecord(item.source, "read", "unreadable", f"{type(exc).__name__}: {exc}")
+    input_hash = hashlib.sha256(data).hexdigest()
+    try:
+        return parse_input(data, item.source, item.kind), None
+    except InputRejected as exc:
+        return None, RejectRecord(item.source, exc.stage, exc.reason, exc.detail, input_hash)
+    except Exception as exc:  # a parser bug on one page must not stop the run: record it
+        return None, RejectRecord(item.source, "extract", "parser_error", f"{type(exc).__name__}: {exc}", input_hash)
 
 
 @task(cache_policy=NONE)

@@ -1,6 +1,7 @@
 """One typed settings object. Local defaults; override with NEWSMON_* environment variables."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field
@@ -16,6 +17,10 @@ class Settings(BaseSettings):
     db_path: Path = Field(Path("data/newsmon.duckdb"), description="the DuckDB warehouse file")
     seeds_dir: Path = Field(Path("seeds"), description="what `newsmon ingest` reads when given no paths")
     batch_size: int = Field(200, ge=1, description="inputs per extract/load batch (one transaction each)")
+    extract_processes: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1,
+        description="processes extracting local files in large runs (1: in the flow's process)",
+    )
 
     # Fetching (extractors/fetch.py)
     allow_private_hosts: bool = Field(False, description="fetch loopback/private/link-local hosts (tests, intranets)")

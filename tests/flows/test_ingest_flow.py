@@ -150,3 +150,19 @@ def test_a_page_the_database_refuses_costs_only_that_page(db_path, tmp_path, mon
         assert con.execute("SELECT stage, reason, detail LIKE '%simulated%' FROM rejects").fetchall() == [
             ("load", "load_error", True)]
         assert con.execute("SELECT status FROM runs").fetchone() == ("completed_with_rejects",)
+
+
+def test_a_process_pool_extracts_large_inputs_into_the_same_rows(db_path, tmp_path, monkeypatch):
+    from flows.parallel import MIN_FILES_FOR_POOL
+    from tests.flows.test_crash_recovery import write_dumps
+
+    inputs = tmp_path / "inputs"
+    write_dumps(inputs, MIN_FILES_FOR_POOL + 10)
+    (inputs / "empty.txt").write_bytes(b"")
+    monkeypatch.setenv("NEWSMON_EXTRACT_PROCESSES", "1")
+    in_process = ingest(paths=[str(inputs)], db_path=str(tmp_path / "one.duckdb"), batch_size=20)
+    monkeypatch.setenv("NEWSMON_EXTRACT_PROCESSES", "2")
+    pooled = ingest(paths=[str(inputs)], db_path=str(db_path), batch_size=20)
+    assert pooled.counts == in_process.counts and pooled.counts.articles_new == MIN_FILES_FOR_POOL + 10
+    assert [r.reason for r in pooled.rejects] == ["empty"]
+    assert table_counts(db_path) == table_counts(tmp_path / "one.duckdb")
