@@ -51,8 +51,9 @@ def monitor(
         limits = {s.url: s.max_new_articles for s in sources if s.max_new_articles is not None}
         crawl(db_file, summary.run_id, targets, settings, summary, allow_private_hosts, deadline, limits)
 
-    create_table_artifact(key="monitor-run-counts", table=[{"what": k, "count": v} for k, v in summary.rows()],
-                          description="newsmon monitor run: what happened")
+    table = [{"what": name, "count": value} for name, value in summary.rows()]
+    table += [{"what": f"errors: {reason}", "count": n} for reason, n in summary.errors_by_reason().items()]
+    create_table_artifact(key="monitor-run-counts", table=table, description="newsmon monitor run: what happened")
     create_markdown_artifact(key="monitor-run-summary", markdown=summary.to_markdown(),
                              description="newsmon monitor run summary")
     return summary

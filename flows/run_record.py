@@ -24,7 +24,7 @@ def recorded_run(flow_name: str, summary: RunSummary, parameters: dict) -> Itera
     with exclusive_run(summary.db_path):
         abandoned = start_run(summary.db_path, summary.run_id, flow_name, parameters)
         if abandoned:
-            logger.warning("marked %d earlier %s run(s) that never finished as abandoned", abandoned, flow_name)
+            logger.warning("marked %d earlier run(s) that never finished as abandoned", abandoned)
         try:
             yield
         except BaseException as exc:

@@ -37,7 +37,12 @@ from warehouse.frontier import (
 )
 from warehouse.load import LoadCounts, PageToLoad, RejectRecord, load_batch
 from warehouse.publish import publish_snapshot
-from warehouse.runs import mark_abandoned_runs, record_run_end, record_run_start
+from warehouse.runs import (
+    CrawlCounts,
+    mark_abandoned_runs,
+    record_run_end,
+    record_run_start,
+)
 from warehouse.sources import sync_sources
 from warehouse.timeutil import utc_now
 
@@ -174,13 +179,15 @@ def _load_page_by_page(con, run_id: str, pages: list[PageToLoad], rejects: list[
 def start_run(db_path: str, run_id: str, flow_name: str, parameters: dict) -> int:
     with db.writer(db_path) as con:
         record_run_start(con, run_id, flow_name, parameters)
-        return mark_abandoned_runs(con, flow_name, run_id)
+        return mark_abandoned_runs(con, run_id)
 
 
 @task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
 def end_run(db_path: str, summary: RunSummary, status: str, error: str | None = None) -> None:
     with db.writer(db_path) as con:
-        record_run_end(con, summary.run_id, status, summary.inputs_seen, summary.counts, error)
+        crawl = CrawlCounts(summary.sources_polled, summary.urls_fetched, summary.urls_not_modified,
+                            summary.urls_discovered)
+        record_run_end(con, summary.run_id, status, summary.inputs_seen, summary.counts, crawl, error)
 
 
 @task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])

@@ -62,6 +62,8 @@ def test_a_feed_that_gains_two_items_yields_exactly_two_new_articles(http_server
     assert second.counts.articles_new == 2
     assert rows(db_path, "SELECT count(*) FROM articles") == [(5,)]
     assert rows(db_path, "SELECT source_name, count(*) FROM source_articles GROUP BY ALL") == [("local", 5)]
+    assert rows(db_path, "SELECT status, sources_polled, urls_fetched, urls_discovered, articles_new FROM runs "
+                         "ORDER BY started_at") == [("completed", 1, 4, 3, 3), ("completed", 1, 3, 2, 2)]
     with duckdb.connect(str(db_path), read_only=True) as con:
         assert [r.check for r in run_checks(con) if not r.passed] == []
 
