@@ -7,6 +7,7 @@ rejected input is recorded and the run goes on.
 from __future__ import annotations
 
 import uuid
+from collections import deque
 from pathlib import Path
 
 from prefect import flow, get_run_logger
@@ -23,16 +24,20 @@ from newsmon.settings import Settings
 from newsmon.summary import RunSummary
 
 FLOW_NAME = "ingest"
+EXTRACT_AHEAD = 3  # batches being extracted while one is loaded
 
 
 def load_files(db_file: str, run_id: str, files: list[InputFile], settings: Settings, summary: RunSummary) -> None:
-    """Extract batches ahead (on a process pool for large inputs), load them in order."""
+    """Extract a few batches ahead (on a process pool for large inputs), load them in order."""
     logger = get_run_logger()
     batches = [files[i : i + settings.batch_size] for i in range(0, len(files), settings.batch_size)]
     with extraction_pool(settings.extract_processes, len(files)) as pool:
-        extractions = [extract_batch.submit(batch, pool) for batch in batches]
-        for number, (batch, extraction) in enumerate(zip(batches, extractions), start=1):
-            pages, rejects = extraction.result()
+        # a bounded look-ahead: extracted pages wait in memory until their batch is loaded
+        extractions = deque(extract_batch.submit(batch, pool) for batch in batches[:EXTRACT_AHEAD])
+        for number, batch in enumerate(batches, start=1):
+            pages, rejects = extractions.popleft().result()
+            if number + EXTRACT_AHEAD <= len(batches):
+                extractions.append(extract_batch.submit(batches[number + EXTRACT_AHEAD - 1], pool))
             counts, load_rejects = load(db_file, run_id, fingerprint_batch(pages, "file"), rejects)
             summary.counts.add(counts)
             summary.rejects.extend(rejects + load_rejects)
