@@ -52,7 +52,7 @@ def discover(paths: list[str]) -> tuple[list[InputFile], list[Target], list[Reje
     """Local files to parse, URLs to fetch (given, or listed in URL-list files), and problems."""
     urls = [p for p in paths if is_url(p)]
     inputs, problems = discover_inputs([p for p in paths if not is_url(p)])
-    rejects = [RejectRecord(p.source, p.error.stage, p.error.reason, p.error.detail) for p in problems]
+    rejects = [RejectRecord.from_error(p.source, p.error) for p in problems]
     files = []
     for item in inputs:
         listed = _url_list(item) if item.kind == "text_dump" else None
@@ -65,7 +65,7 @@ def discover(paths: list[str]) -> tuple[list[InputFile], list[Target], list[Reje
         try:
             canonical = canonical_url(url)
         except InputRejected as error:
-            rejects.append(RejectRecord(url, error.stage, error.reason, error.detail))
+            rejects.append(RejectRecord.from_error(url, error))
             continue
         targets.setdefault(canonical, Target(canonical, "unknown", "input"))
     return files, list(targets.values()), rejects
@@ -96,14 +96,12 @@ def parse_file(item: InputFile) -> tuple[ParsedPage | None, RejectRecord | None]
     try:
         data = item.path.read_bytes()
     except OSError as exc:
-        return None, RejectRecord(item.source, "read", "unreadable", f"{type(exc).__name__}: {exc}")
+        return None, RejectRecord.from_error(item.source, exc, stage="read", reason="unreadable")
     input_hash = hashlib.sha256(data).hexdigest()
     try:
         return parse_input(data, item.source, item.kind), None
-    except InputRejected as exc:
-        return None, RejectRecord(item.source, exc.stage, exc.reason, exc.detail, input_hash)
     except Exception as exc:  # a parser bug on one page must not stop the run: record it
-        return None, RejectRecord(item.source, "extract", "parser_error", f"{type(exc).__name__}: {exc}", input_hash)
+        return None, RejectRecord.from_error(item.source, exc, input_hash)
 
 
 @task(cache_policy=NONE)
@@ -166,8 +164,7 @@ def _load_page_by_page(con, run_id: str, pages: list[PageToLoad], rejects: list[
         try:
             counts.add(load_batch(con, run_id, [item], []))
         except Exception as error:
-            load_rejects.append(RejectRecord(item.page.source, "load", "load_error",
-                                             f"{type(error).__name__}: {error}"))
+            load_rejects.append(RejectRecord.from_error(item.page.source, error, stage="load", reason="load_error"))
     try:
         counts.add(load_batch(con, run_id, [], rejects + load_rejects, crawl=crawl, policy=policy))
     except Exception:

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import IntEnum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from newsmon.settings import Settings
@@ -35,6 +38,21 @@ DbOption = Annotated[Optional[Path], typer.Option("--db", help="DuckDB file (def
 LiveOption = Annotated[
     bool, typer.Option("--live", help="read the working file instead of the last published snapshot")
 ]
+
+
+def fail(message: str) -> NoReturn:
+    errors.print(f"[red]error:[/red] {escape(message)}")  # a message may hold [brackets]: not markup
+    raise typer.Exit(Exit.FAILED)
+
+
+@contextmanager
+def failing_clearly(*expected: type[Exception]) -> Iterator[None]:
+    """Errors a user can act on (database busy, run in progress, bad watchlist, bad SQL): one
+    line on stderr and exit code 4, no traceback."""
+    try:
+        yield
+    except expected as exc:
+        fail(str(exc))
 
 
 def _db_path(given: Path | None) -> Path:
@@ -72,15 +90,12 @@ def ingest(
         ingest as ingest_flow,  # importing prefect is slow: only here
     )
 
-    try:
+    with failing_clearly(RunInProgress, db.WarehouseError):
         summary = ingest_flow(
             paths=inputs or None,
             db_path=str(_db_path(db_path)),
             allow_private_hosts=True if allow_private_hosts else None,  # None: the setting decides
         )
-    except (RunInProgress, db.WarehouseError) as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(Exit.FAILED) from None
 
     _print_summary(summary, "newsmon ingest")
 
@@ -112,17 +127,11 @@ def sql(
     """Run a query, read-only, on the snapshot of the last finished run, and print the result."""
     import duckdb
 
-    try:
+    with failing_clearly(db.WarehouseError, duckdb.Error):
         with db.reader(_analyst_db_path(db_path, live)) as con:
             cursor = con.execute(query)
             columns = [d[0] for d in cursor.description or []]
             rows = cursor.fetchall()
-    except db.WarehouseError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(Exit.FAILED) from None
-    except duckdb.Error as exc:
-        errors.print(f"[red]SQL error:[/red] {exc}")
-        raise typer.Exit(Exit.FAILED) from None
     table = Table(*columns)
     for row in rows:
         table.add_row(*("NULL" if v is None else str(v) for v in row))
@@ -132,15 +141,12 @@ def sql(
 @app.command()
 def stats(db_path: DbOption = None, live: LiveOption = False) -> None:
     """Row counts of every table."""
-    try:
+    with failing_clearly(db.WarehouseError):
         with db.reader(_analyst_db_path(db_path, live)) as con:
             tables = [r[0] for r in con.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' ORDER BY 1"
             ).fetchall()]
             counts = [(t, con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for t in tables]
-    except db.WarehouseError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(Exit.FAILED) from None
     table = Table("table", "rows")
     for name, count in counts:
         table.add_row(name, str(count))
@@ -150,12 +156,9 @@ def stats(db_path: DbOption = None, live: LiveOption = False) -> None:
 @app.command()
 def check(db_path: DbOption = None, live: LiveOption = False) -> None:
     """Run the data checks declared in warehouse/checks.toml (unique, not null, references)."""
-    try:
+    with failing_clearly(db.WarehouseError):
         with db.reader(_analyst_db_path(db_path, live)) as con:
             results = run_checks(con)
-    except db.WarehouseError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(Exit.FAILED) from None
     table = Table("table", "check", "failing rows", "result")
     for r in results:
         table.add_row(r.table, r.check, str(r.failing_rows), "[green]ok[/green]" if r.passed else "[red]FAIL[/red]")
@@ -177,14 +180,11 @@ def monitor(
     from flows.monitor import monitor as monitor_flow
     from newsmon.watchlist import WatchlistError
 
-    try:
+    with failing_clearly(RunInProgress, db.WarehouseError, WatchlistError):
         summary = monitor_flow(
             watchlist=str(watchlist), db_path=str(_db_path(db_path)), max_urls=max_urls, max_minutes=max_minutes,
             allow_private_hosts=True if allow_private_hosts else None,
         )
-    except (RunInProgress, db.WarehouseError, WatchlistError) as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(Exit.FAILED) from None
     _print_summary(summary, "newsmon monitor")
 
 
@@ -204,8 +204,7 @@ def serve(
                           f"(UI: {api_url.removesuffix('/api')}); Ctrl-C stops")
             serve_deployments(specs)
     except PrefectServerError as exc:
-        errors.print(f"[red]error:[/red] {exc}; see data/prefect-server.log")
-        raise typer.Exit(Exit.FAILED) from None
+        fail(f"{exc}; see data/prefect-server.log")
 
 
 @app.command()
@@ -219,7 +218,7 @@ def diff(
     """Print a readable diff between two revisions of an article's text."""
     from warehouse.revisions import readable_diff
 
-    try:
+    with failing_clearly(db.WarehouseError):
         with db.reader(_analyst_db_path(db_path, live)) as con:
             revisions = {
                 revision: (title, text, seen_at)
@@ -227,18 +226,12 @@ def diff(
                     "SELECT revision, title, text, seen_at FROM article_revisions WHERE article_id = ?", [article_id]
                 ).fetchall()
             }
-    except db.WarehouseError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(Exit.FAILED) from None
     if not revisions:
-        errors.print(f"[red]error:[/red] no article {article_id!r}")
-        raise typer.Exit(Exit.FAILED)
+        fail(f"no article {article_id!r}")
     newer = to_revision or max(revisions)
     older = from_revision or newer - 1
     if older not in revisions or newer not in revisions:
-        errors.print(f"[red]error:[/red] article {article_id} has revisions {sorted(revisions)}; "
-                     f"asked for {older} and {newer}")
-        raise typer.Exit(Exit.FAILED)
+        fail(f"article {article_id} has revisions {sorted(revisions)}; asked for {older} and {newer}")
     (old_title, old_text, old_seen), (new_title, new_text, new_seen) = revisions[older], revisions[newer]
     if old_title != new_title:
         console.print(f"title: {old_title!r} → {new_title!r}")
@@ -265,14 +258,11 @@ def watch_add(
     """Add a source."""
     from newsmon.watchlist import Source, WatchlistError, add_source
 
-    try:
+    with failing_clearly(WatchlistError):
         source = Source.validated({"name": name, "kind": kind, "url": url, "poll_interval_min": interval,
                                    "tags": tag or [], **({"max_new_articles": max_new} if max_new else {})},
                                   "new source")
         add_source(watchlist, source)
-    except WatchlistError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(Exit.FAILED) from None
     console.print(f"added {source.name} ({source.kind}) {source.url}")
 
 
@@ -281,11 +271,8 @@ def watch_list(watchlist: WatchlistOption = Path("deploy/watchlist.toml")) -> No
     """List the sources."""
     from newsmon.watchlist import WatchlistError, load_watchlist
 
-    try:
+    with failing_clearly(WatchlistError):
         sources = load_watchlist(watchlist)
-    except WatchlistError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(Exit.FAILED) from None
     table = Table("name", "kind", "url", "every (min)", "tags", "max new")
     for s in sources:
         table.add_row(s.name, s.kind, s.url, f"{s.poll_interval_min:g}", ", ".join(s.tags),
@@ -298,9 +285,6 @@ def watch_remove(name: str, watchlist: WatchlistOption = Path("deploy/watchlist.
     """Remove a source (its articles stay; the next monitor run marks it inactive)."""
     from newsmon.watchlist import WatchlistError, remove_source
 
-    try:
+    with failing_clearly(WatchlistError):
         remove_source(watchlist, name)
-    except WatchlistError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(Exit.FAILED) from None
     console.print(f"removed {name}")

@@ -54,7 +54,7 @@ def process_fetch_results(targets: list[Target], results: list[FetchResult]) -> 
         kind = target.kind
         if result.error is not None:
             error = result.error
-            batch.rejects.append(RejectRecord(target.url, error.stage, error.reason, error.detail))
+            batch.rejects.append(RejectRecord.from_error(target.url, error))
             batch.visits.append(_visit(target, kind, result, error_reason=error.reason,
                                        transient=isinstance(error, TransientFetchError)))
             continue
@@ -67,13 +67,9 @@ def process_fetch_results(targets: list[Target], results: list[FetchResult]) -> 
         try:
             links = _handle_document(target, kind, result, batch)
         except Exception as error:  # one bad page (or a parser bug on it) must not stop the run
-            stage, reason, detail = (
-                (error.stage, error.reason, error.detail) if isinstance(error, InputRejected)
-                else ("extract", "parser_error", f"{type(error).__name__}: {error}")
-            )
-            input_hash = hashlib.sha256(result.body or b"").hexdigest()
-            batch.rejects.append(RejectRecord(target.url, stage, reason, detail, input_hash))
-            batch.visits.append(_visit(target, kind, result, error_reason=reason))
+            reject = RejectRecord.from_error(target.url, error, hashlib.sha256(result.body or b"").hexdigest())
+            batch.rejects.append(reject)
+            batch.visits.append(_visit(target, kind, result, error_reason=reject.reason))
             continue
         # a source that lists nothing new counts as unchanged: it is polled less often
         batch.visits.append(_visit(target, kind, result, not_modified=kind != "article" and not links))

@@ -22,6 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from extractors.fetch import FetchAttempt
+from warehouse.arrow_io import insert_rows, registered
 from warehouse.timeutil import utc_naive
 
 
@@ -86,7 +87,7 @@ def write_crawl_records(
 ) -> None:
     """Append the fetch log and merge the visits into `urls`; the caller holds the transaction."""
     if records.attempts:
-        _insert(con, "fetches", pa.Table.from_pylist([_attempt_row(a, run_id) for a in records.attempts],
+        insert_rows(con, "fetches", pa.Table.from_pylist([_attempt_row(a, run_id) for a in records.attempts],
                                                      schema=_FETCH_SCHEMA))
     visits = {v.url: v for v in records.visits}  # the last word on a URL in this batch wins
     if not visits:
@@ -95,8 +96,7 @@ def write_crawl_records(
         {**{name: getattr(v, name) for name in _VISIT_COLUMNS}, "failed": v.fetched and v.error_reason is not None}
         for v in visits.values()
     ]
-    con.register("url_visits", pa.Table.from_pylist(rows, schema=_VISIT_SCHEMA))
-    try:
+    with registered(con, "url_visits", pa.Table.from_pylist(rows, schema=_VISIT_SCHEMA)):
         con.execute(
             """INSERT INTO urls (url, kind, found_via, found_on, first_seen_at, first_run_id, next_fetch_at)
                SELECT url, kind, found_via, found_on, ?, ?, ? FROM url_visits
@@ -144,23 +144,12 @@ def write_crawl_records(
              "offsets": list(policy.article_offsets_h), "source_interval": policy.source_interval_min,
              "source_max": policy.source_max_interval_min},
         )
-    finally:
-        con.unregister("url_visits")
 
 
 def _attempt_row(attempt: FetchAttempt, run_id: str) -> dict:
     row = {"fetch_id": str(uuid.uuid4()), "run_id": run_id, **{name: getattr(attempt, name) for name in _ATTEMPT_COLUMNS}}
     row["fetched_at"] = utc_naive(attempt.fetched_at)  # the warehouse stores UTC without zone
     return row
-
-
-def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
-    columns = ", ".join(rows.column_names)
-    con.register("arrow_rows", rows)
-    try:
-        con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM arrow_rows")
-    finally:
-        con.unregister("arrow_rows")
 
 
 _ATTEMPT_COLUMNS = ("url", "final_url", "status", "content_type", "bytes", "elapsed_ms", "attempt",

@@ -17,6 +17,8 @@ import numpy as np
 import pyarrow as pa
 
 from extractors.document import ParsedPage
+from extractors.errors import InputRejected
+from warehouse.arrow_io import insert_rows, registered, transaction
 from warehouse.dedup import (
     NEAR_DUPLICATE_THRESHOLD,
     ArticleFingerprint,
@@ -54,6 +56,15 @@ class RejectRecord:
     def reject_id(self) -> str:
         return sha256_hex(self.source, self.input_hash or "", self.stage, self.reason)[:16]
 
+    @classmethod
+    def from_error(cls, source: str, error: BaseException, input_hash: str | None = None,
+                   stage: str = "extract", reason: str = "parser_error") -> RejectRecord:
+        """An InputRejected keeps its own stage, reason and detail; any other exception (a bug
+        met on one input) is recorded under `stage`/`reason` with its type and message."""
+        if isinstance(error, InputRejected):
+            return cls(source, error.stage, error.reason, error.detail, input_hash)
+        return cls(source, stage, reason, f"{type(error).__name__}: {error}", input_hash)
+
 
 @dataclass
 class LoadCounts:
@@ -83,17 +94,12 @@ def load_batch(
     """Deduplicate `pages` against the warehouse and write them, `rejects` and the fetch
     log and URL frontier updates of `crawl`, atomically."""
     now = now or utc_now()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         loader = _BatchLoader(con, run_id, now)
         counts = loader.load(pages, rejects)
         if crawl is not None:
             visits = [replace(v, article_id=loader.article_by_source.get(v.url, v.article_id)) for v in crawl.visits]
             write_crawl_records(con, run_id, replace(crawl, visits=visits), now, policy or RecrawlPolicy())
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return counts
 
 
@@ -195,8 +201,7 @@ class _BatchLoader:
                 "bucket": pa.array([k for p in pages for _, k in p.fingerprint.buckets], pa.uint64()),
             }
         )
-        self.con.register("lsh_probe", probe)
-        try:
+        with registered(self.con, "lsh_probe", probe):
             rows = self.con.execute(
                 """SELECT DISTINCT p.article_id, a.article_id, a.duplicate_of, m.signature
                    FROM lsh_probe p
@@ -205,8 +210,6 @@ class _BatchLoader:
                    JOIN article_minhash m ON m.article_id = a.article_id
                    WHERE a.article_id <> p.article_id"""
             ).fetchall()
-        finally:
-            self.con.unregister("lsh_probe")
         candidates: dict[str, dict[str, _NearMatch]] = defaultdict(dict)
         for new_id, known_id, duplicate_of, signature in rows:
             candidates[new_id][known_id] = _NearMatch(known_id, duplicate_of, np.asarray(signature, np.uint32))
@@ -231,11 +234,14 @@ class _BatchLoader:
             }
         )
         self._insert("article_minhash", signatures)
+        self._insert_buckets({article_id: r["_buckets"] for article_id, r in rows.items()})
+
+    def _insert_buckets(self, buckets_by_article: dict[str, list[tuple[int, int]]]) -> None:
         buckets = pa.table(
             {
-                "band": pa.array([b for r in rows.values() for b, _ in r["_buckets"]], pa.int16()),
-                "bucket": pa.array([k for r in rows.values() for _, k in r["_buckets"]], pa.uint64()),
-                "article_id": [a for a, r in rows.items() for _ in r["_buckets"]],
+                "band": pa.array([b for bs in buckets_by_article.values() for b, _ in bs], pa.int16()),
+                "bucket": pa.array([k for bs in buckets_by_article.values() for _, k in bs], pa.uint64()),
+                "article_id": [a for a, bs in buckets_by_article.items() for _ in bs],
             }
         )
         self._insert("article_lsh_buckets", buckets, on_conflict="ON CONFLICT DO NOTHING")
@@ -250,8 +256,7 @@ class _BatchLoader:
                 "comments_status": pa.array([i.page.comments_status for i in items.values()], pa.string()),
             }
         )
-        self.con.register("article_touch", updates)
-        try:
+        with registered(self.con, "article_touch", updates):
             self.con.execute(
                 """UPDATE articles
                    SET last_seen_at = ?, last_run_id = ?,
@@ -261,8 +266,6 @@ class _BatchLoader:
                    WHERE articles.article_id = t.article_id""",
                 [self.now, self.run_id],
             )
-        finally:
-            self.con.unregister("article_touch")
 
     def _update_changed_articles(self, items: dict[str, PageToLoad]) -> None:
         """A known URL whose text changed: `articles` shows the latest version."""
@@ -279,13 +282,7 @@ class _BatchLoader:
             self.con.execute("UPDATE article_minhash SET signature = ? WHERE article_id = ?",
                              [fp.signature.tolist(), article_id])
             self.con.execute("DELETE FROM article_lsh_buckets WHERE article_id = ?", [article_id])
-            self._insert(
-                "article_lsh_buckets",
-                pa.table({"band": pa.array([b for b, _ in fp.buckets], pa.int16()),
-                          "bucket": pa.array([k for _, k in fp.buckets], pa.uint64()),
-                          "article_id": [article_id] * len(fp.buckets)}),
-                on_conflict="ON CONFLICT DO NOTHING",
-            )
+            self._insert_buckets({article_id: fp.buckets})
             self.counts.articles_updated += 1
 
     def _add_revision(self, article_id: str, item: PageToLoad) -> None:
@@ -492,13 +489,7 @@ class _BatchLoader:
         self.counts.rejects += len(rejects)
 
     def _insert(self, table: str, rows: pa.Table, on_conflict: str = "") -> None:
-        # Table names come from this module's constants, never from input data.
-        columns = ", ".join(rows.column_names)
-        self.con.register("arrow_batch", rows)
-        try:
-            self.con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM arrow_batch {on_conflict}")
-        finally:
-            self.con.unregister("arrow_batch")
+        insert_rows(self.con, table, rows, on_conflict)
 
 
 def _best_near_match(signature: np.ndarray, candidates: dict[str, _NearMatch]) -> tuple[str | None, float | None]:

@@ -12,6 +12,8 @@ from importlib import resources
 
 import duckdb
 
+from warehouse.arrow_io import transaction
+
 MIGRATION_NAME = re.compile(r"^(\d{3})_(\w+)\.sql$")
 
 
@@ -63,16 +65,11 @@ def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[int]:
                     "applied; add a new migration instead of editing an applied one"
                 )
             continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(migration.sql)
             con.execute(
                 "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
                 [migration.version, migration.name, migration.checksum],
             )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         newly_applied.append(migration.version)
     return newly_applied

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
+from warehouse.arrow_io import registered, transaction
+
 if TYPE_CHECKING:  # the watchlist lives in the application layer; only its shape matters here
     from newsmon.watchlist import Source
 
@@ -20,9 +22,7 @@ def sync_sources(con: duckdb.DuckDBPyConnection, sources: list[Source], run_id: 
                           ("poll_interval_min", pa.float64()), ("tags", pa.list_(pa.string())),
                           ("max_new_articles", pa.int32())]),
     )
-    con.execute("BEGIN TRANSACTION")
-    con.register("watchlist", rows)
-    try:
+    with transaction(con), registered(con, "watchlist", rows):
         con.execute(
             """INSERT INTO sources (name, kind, url, poll_interval_min, tags, max_new_articles, active,
                                     first_seen_at, updated_at)
@@ -47,9 +47,3 @@ def sync_sources(con: duckdb.DuckDBPyConnection, sources: list[Source], run_id: 
             """UPDATE urls SET next_fetch_at = NULL
                WHERE found_via = 'watchlist' AND url NOT IN (SELECT url FROM sources WHERE active)""",
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("watchlist")
