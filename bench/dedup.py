@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from extractors.document import ParsedPage  # noqa: E402
+from extractors.records import ParsedPage  # noqa: E402
 from warehouse import db  # noqa: E402
 from warehouse.dedup import NEAR_DUPLICATE_THRESHOLD, fingerprint_article  # noqa: E402
 from warehouse.load import PageToLoad, load_batch  # noqa: E402

@@ -34,7 +34,7 @@ from lxml import etree
 from trafilatura.feeds import FeedParameters, find_links
 
 from extractors.errors import UnsupportedInput
-from extractors.fetch_errors import InvalidUrl
+from extractors.errors import InvalidUrl
 from extractors.urls import canonical_url, is_url
 
 SourceKind = Literal["feed", "sitemap", "page"]

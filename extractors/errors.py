@@ -1,13 +1,96 @@
-"""Why an input could not become rows.
+"""Every error newsmon raises on purpose, in one tree.
 
-Modelled on httpx's small hierarchy: one base class the pipeline catches and
-records as a reject; `reason` is a short stable code analysts can GROUP BY,
-`detail` a sentence a person can act on.
+Modelled on httpx's `_exceptions.py`: one root the command line catches once, and below it
+two kinds of trouble that end differently.
+
+    NewsmonError                   the root: the CLI prints `error: <message>` and exits 4
+    ├── InputRejected              one input cannot become rows: recorded in `rejects`, the run goes on
+    │   ├── EmptyInput
+    │   ├── BinaryInput
+    │   ├── UndecodableInput
+    │   ├── UnsupportedInput       (stage discover)
+    │   ├── MissingInput           (stage discover)
+    │   ├── NoArticleText          (stage extract)
+    │   └── FetchError             (stage fetch)
+    │       ├── TransientFetchError         retried with backoff, then recorded
+    │       │   ├── ConnectFailed
+    │       │   ├── FetchTimeout
+    │       │   ├── ServerError             5xx
+    │       │   └── RateLimited             429
+    │       ├── HttpStatusError             4xx, unusable 3xx
+    │       ├── BlockedByRobots
+    │       │   └── RobotsUnavailable
+    │       ├── PrivateAddressRefused
+    │       ├── InvalidUrl
+    │       │   └── UnsupportedScheme
+    │       ├── TooManyRedirects
+    │       ├── BodyTooLarge
+    │       ├── BadContentEncoding
+    │       └── UnsupportedContentType
+    ├── WarehouseError             the storage cannot do what was asked; the run stops
+    │   ├── DatabaseBusy
+    │   ├── DatabaseMissing
+    │   ├── MigrationError
+    │   └── RunInProgress
+    ├── ConfigError                a settings or watchlist value a person must fix
+    │   └── WatchlistError
+    └── ServiceError               a service newsmon starts or talks to (the Prefect server)
+
+An `InputRejected` carries `stage` and `reason`, short stable codes analysts can GROUP BY, and
+`detail`, a sentence a person can act on. Every other branch stops the command: its message
+is the one line the CLI prints.
+
+Fetch errors come in two families: a `TransientFetchError` may succeed next time (the fetcher
+retries it with backoff; after the last attempt it is recorded like any other); every other
+`FetchError` cannot (a 404, a refused address, a PDF where HTML was expected) and is recorded
+once and skipped.
 """
 from __future__ import annotations
 
+__all__ = [
+    "BadContentEncoding",
+    "BinaryInput",
+    "BlockedByRobots",
+    "BodyTooLarge",
+    "ConfigError",
+    "ConnectFailed",
+    "DatabaseBusy",
+    "DatabaseMissing",
+    "EmptyInput",
+    "FetchError",
+    "FetchTimeout",
+    "HttpStatusError",
+    "InputRejected",
+    "InvalidUrl",
+    "MigrationError",
+    "MissingInput",
+    "NewsmonError",
+    "NoArticleText",
+    "PrivateAddressRefused",
+    "RateLimited",
+    "RobotsUnavailable",
+    "RunInProgress",
+    "ServerError",
+    "ServiceError",
+    "TooManyRedirects",
+    "TransientFetchError",
+    "UndecodableInput",
+    "UnsupportedContentType",
+    "UnsupportedInput",
+    "UnsupportedScheme",
+    "WarehouseError",
+    "WatchlistError",
+]
 
-class InputRejected(Exception):
+
+class NewsmonError(Exception):
+    """The root of every error newsmon raises on purpose."""
+
+
+# --- one input cannot become rows: recorded, never fatal to a run ------------------------
+
+
+class InputRejected(NewsmonError):
     """An input that cannot be loaded. Recorded in `rejects`, never fatal to a run."""
 
     stage = "parse"
@@ -43,3 +126,150 @@ class MissingInput(InputRejected):
 class NoArticleText(InputRejected):
     stage = "extract"
     reason = "no_article_text"
+
+
+class FetchError(InputRejected):
+    """A URL that could not be fetched."""
+
+    stage = "fetch"
+    reason = "fetch_failed"
+
+
+class TransientFetchError(FetchError):
+    """Worth retrying. `retry_after` is the wait in seconds the server asked for, if it did."""
+
+    reason = "transient"
+
+    def __init__(self, detail: str, *, retry_after: float | None = None):
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class ConnectFailed(TransientFetchError):
+    """No connection (DNS, refused, TLS), or the connection broke before a full response."""
+
+    reason = "connect_failed"
+
+
+class FetchTimeout(TransientFetchError):
+    """Connecting or waiting for the next bytes took longer than the configured timeout."""
+
+    reason = "timeout"
+
+
+class ServerError(TransientFetchError):
+    """A 5xx answer."""
+
+    reason = "server_error"
+
+    def __init__(self, detail: str, *, status: int, retry_after: float | None = None):
+        super().__init__(detail, retry_after=retry_after)
+        self.status = status
+
+
+class RateLimited(TransientFetchError):
+    """A 429 answer; `retry_after` carries its Retry-After header in seconds, if any."""
+
+    reason = "rate_limited"
+
+
+class HttpStatusError(FetchError):
+    """A 4xx other than 429, or a 3xx that is neither a usable redirect nor 304."""
+
+    reason = "http_status"
+
+    def __init__(self, detail: str, *, status: int):
+        super().__init__(detail)
+        self.status = status
+
+
+class BlockedByRobots(FetchError):
+    """The site's robots.txt disallows this URL for our user agent."""
+
+    reason = "robots_disallowed"
+
+
+class RobotsUnavailable(BlockedByRobots):
+    """The server answered robots.txt with an error (5xx, 429 once retries are spent) or
+    redirected it somewhere refused: RFC 9309 says assume everything is disallowed, so the
+    whole host is skipped for this run. (An unreachable host is ConnectFailed / FetchTimeout.)"""
+
+    reason = "robots_unavailable"
+
+
+class PrivateAddressRefused(FetchError):
+    """The host resolves to a loopback, private, link-local, metadata or otherwise
+    non-public address, and private hosts are not allowed."""
+
+    reason = "private_address"
+
+
+class InvalidUrl(FetchError):
+    """Not an absolute http(s) URL we can parse."""
+
+    reason = "invalid_url"
+
+
+class UnsupportedScheme(InvalidUrl):
+    """A well-formed URL whose scheme is not http or https (ftp:, file:, javascript:...)."""
+
+    reason = "unsupported_scheme"
+
+
+class TooManyRedirects(FetchError):
+    """More redirects than the configured maximum, usually a loop."""
+
+    reason = "too_many_redirects"
+
+
+class BodyTooLarge(FetchError):
+    """The (decompressed) body passed the configured size limit; reading stopped there."""
+
+    reason = "body_too_large"
+
+
+class BadContentEncoding(FetchError):
+    """The body's Content-Encoding (or a gzip payload) is unknown or corrupt."""
+
+    reason = "bad_content_encoding"
+
+
+class UnsupportedContentType(FetchError):
+    """The Content-Type is not one the caller expected (e.g. a PDF where HTML was expected)."""
+
+    reason = "unsupported_content_type"
+
+
+# --- the command cannot go on: one line on stderr ----------------------------------------
+
+
+class WarehouseError(NewsmonError):
+    """The storage cannot do what was asked."""
+
+
+class DatabaseBusy(WarehouseError):
+    """Another process holds the write lock."""
+
+
+class DatabaseMissing(WarehouseError):
+    """A reader was pointed at a database that does not exist yet."""
+
+
+class MigrationError(WarehouseError):
+    """A migration failed, or one already applied was edited afterwards."""
+
+
+class RunInProgress(WarehouseError):
+    """Another run holds this warehouse's run lock."""
+
+
+class ConfigError(NewsmonError):
+    """A setting or configuration file a person must fix; the message says where."""
+
+
+class WatchlistError(ConfigError):
+    """The watchlist file or a `watch add` entry is invalid."""
+
+
+class ServiceError(NewsmonError):
+    """A service newsmon starts or talks to (the local Prefect server) is not usable."""

@@ -37,7 +37,6 @@ import email.utils
 import random
 import re
 import socket
-import threading
 import time
 import zlib
 from collections.abc import AsyncIterator, Iterable
@@ -51,9 +50,10 @@ from urllib.robotparser import RobotFileParser
 import anyio
 import httpcore
 import httpx
+from pydantic import BaseModel, ConfigDict, Field
 
 from extractors.charset import guess_decode
-from extractors.fetch_errors import (
+from extractors.errors import (
     BadContentEncoding,
     BlockedByRobots,
     BodyTooLarge,
@@ -70,11 +70,8 @@ from extractors.fetch_errors import (
     TransientFetchError,
     UnsupportedContentType,
 )
+from extractors.records import Expect, FetchAttempt, FetchRequest, FetchResult
 from extractors.urls import parse_http_url
-
-# html: an article or section page; feed: RSS/Atom/sitemap; html_or_feed: a URL given as input,
-# whose kind is known only after fetching; any: robots.txt (served with all sorts of types).
-Expect = Literal["html", "feed", "html_or_feed", "any"]
 
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _GZIP_TYPES = frozenset({"application/gzip", "application/x-gzip"})  # .xml.gz sitemaps
@@ -104,83 +101,31 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _ACCEPT_ENCODING = "gzip, deflate"
 
 
-@dataclass(frozen=True)
-class FetchSettings:
+class FetchSettings(BaseModel):
+    """Limits and manners of fetching. The defaults here are newsmon's defaults: the flows'
+    `Settings` inherits these fields, so each can be set as `NEWSMON_<FIELD>`."""
+
+    model_config = ConfigDict(frozen=True)
+
     user_agent: str = "newsmon/0.1 (+https://github.com/newsmon/newsmon)"
-    max_concurrency: int = 16
-    per_host_concurrency: int = 2
-    per_host_min_delay_s: float = 0.5
-    connect_timeout_s: float = 5
-    read_timeout_s: float = 15
-    max_body_bytes: int = 5 * 2**20
-    max_redirects: int = 5
-    max_attempts: int = 4
-    backoff_base_s: float = 0.5
-    backoff_max_s: float = 30
-    allow_private_hosts: bool = False
+    max_concurrency: int = Field(16, ge=1, description="requests in flight at once")
+    per_host_concurrency: int = Field(2, ge=1, description="requests in flight per origin")
+    per_host_min_delay_s: float = Field(0.5, ge=0, description="seconds between request starts to one origin")
+    connect_timeout_s: float = Field(5, gt=0)
+    read_timeout_s: float = Field(15, gt=0, description="longest wait for the next bytes")
+    max_body_bytes: int = Field(5 * 2**20, gt=0, description="decompressed body limit")
+    max_redirects: int = Field(5, ge=0)
+    max_attempts: int = Field(4, ge=1, description="tries per URL (transient errors only)")
+    backoff_base_s: float = Field(0.5, ge=0, description="first retry wait; doubles per attempt, with jitter")
+    backoff_max_s: float = Field(30, ge=0, description="longest retry wait, Retry-After included")
+    allow_private_hosts: bool = Field(False, description="fetch loopback/private/link-local hosts (tests, intranets)")
     # "host:port" entries (IPv6 as "[::1]:8080") exempt from the private-address refusal while
     # allow_private_hosts stays False: one known intranet server (or a test server) can be
     # fetched without letting redirects reach every other private address.
-    private_host_exceptions: frozenset[str] = frozenset()
-    respect_robots: bool = True
-
-
-@dataclass(frozen=True)
-class FetchAttempt:
-    """One HTTP request, successful or not: a row of the `fetches` table.
-
-    `url` is the URL the fetch was for (the page asked for, or a host's robots.txt);
-    `final_url` the URL this request went to (differs after redirects). `status`,
-    `content_type`, `etag` and `last_modified` are None when no response arrived.
-    `bytes` counts decompressed body bytes read. `error_class`/`error_message` name the
-    FetchError this attempt ended in, if any.
-    """
-
-    url: str
-    final_url: str
-    status: int | None
-    content_type: str | None
-    bytes: int
-    elapsed_ms: int
-    attempt: int  # 1-based, per hop: retries of one redirect hop count 1, 2, ...
-    error_class: str | None
-    error_message: str | None
-    etag: str | None
-    last_modified: str | None
-    fetched_at: datetime
-
-
-@dataclass(frozen=True)
-class FetchRequest:
-    url: str
-    etag: str | None = None
-    last_modified: str | None = None
-    expect: Expect = "html"
-
-
-@dataclass(frozen=True)
-class FetchResult:
-    """The outcome of fetching one URL: a body, a 304, or an `error` (then body and text are None).
-
-    `etag`/`last_modified` are the validators to send next time (on a 304 without them, the
-    ones that were sent). `text` is the body decoded to str (see `decode_body`).
-    """
-
-    url: str
-    final_url: str
-    status: int | None
-    content_type: str | None
-    body: bytes | None
-    text: str | None
-    etag: str | None
-    last_modified: str | None
-    not_modified: bool
-    attempts: tuple[FetchAttempt, ...]
-    error: FetchError | None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
+    private_host_exceptions: frozenset[str] = Field(
+        frozenset(), description='"host:port" entries fetched even though private, as JSON'
+    )
+    respect_robots: bool = Field(True, description="obey robots.txt (RFC 9309)")
 
 
 class Fetcher:
@@ -390,43 +335,6 @@ class Fetcher:
         if origin not in self._gates:
             self._gates[origin] = _HostGate(self.settings.per_host_concurrency, self.settings.per_host_min_delay_s)
         return self._gates[origin]
-
-
-class BackgroundFetcher:
-    """One Fetcher for a whole run, on its own event-loop thread, for synchronous callers.
-
-    Prefect tasks are synchronous here; giving each batch its own Fetcher would fetch every
-    robots.txt again and forget each host's last request. This keeps one Fetcher (robots.txt
-    once per host per run, politeness across batches) and lets the caller submit several
-    batches at once, so fetching the next batch overlaps extracting and loading this one.
-    Use as `with BackgroundFetcher(settings) as fetcher: fetcher.fetch_many(requests)`.
-    """
-
-    def __init__(self, settings: FetchSettings = FetchSettings()):
-        self.settings = settings
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="newsmon-fetcher", daemon=True)
-        self._fetcher = Fetcher(settings)
-
-    def __enter__(self) -> BackgroundFetcher:
-        self._thread.start()
-        self._run(self._fetcher.__aenter__())
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        try:
-            self._run(self._fetcher.__aexit__(None, None, None))
-        finally:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join()
-            self._loop.close()
-
-    def fetch_many(self, requests: Iterable[FetchRequest | str]) -> list[FetchResult]:
-        """Blocks until this batch is fetched; other threads' batches proceed meanwhile."""
-        return self._run(self._fetcher.fetch_many(list(requests)))
-
-    def _run(self, coroutine):  # noqa: ANN001, ANN202 -- any coroutine, its result
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
 
 def retry_delay(attempt: int, error: TransientFetchError, settings: FetchSettings, *, jitter: float) -> float:

@@ -42,7 +42,7 @@ from dateutil import parser as date_parser
 from lxml.etree import XPath, _Element
 from lxml.html import HtmlElement
 
-from extractors.document import ParsedComment
+from extractors.records import ParsedComment
 from extractors.errors import EmptyInput, UndecodableInput
 from extractors.spam import classify_comment
 

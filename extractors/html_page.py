@@ -7,7 +7,7 @@ import lxml.html
 import trafilatura
 from dateutil import parser as date_parser
 
-from extractors.document import ParsedPage
+from extractors.records import ParsedPage
 from extractors.errors import NoArticleText, UndecodableInput
 from extractors.html_comments import extract_comment_tree
 from extractors.language import detect_language

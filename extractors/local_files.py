@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from extractors.document import ParsedPage
+from extractors.records import ParsedPage
 from extractors.errors import BinaryInput, InputRejected, MissingInput, UnsupportedInput
 from extractors.html_page import extract_html_page
 from extractors.text_dump import parse_text_dump

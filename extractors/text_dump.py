@@ -20,7 +20,7 @@ from importlib import resources
 from dateutil import parser as date_parser
 
 from extractors.decoding import decode_text
-from extractors.document import ParsedComment, ParsedPage
+from extractors.records import ParsedComment, ParsedPage
 from extractors.errors import NoArticleText
 from extractors.language import detect_language
 from extractors.spam import classify_comment

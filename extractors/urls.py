@@ -12,7 +12,7 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import courlan
 
-from extractors.fetch_errors import InvalidUrl, UnsupportedScheme
+from extractors.errors import InvalidUrl, UnsupportedScheme
 
 HTTP_SCHEMES = frozenset({"http", "https"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}

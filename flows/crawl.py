@@ -6,7 +6,10 @@ from collections import Counter
 
 from prefect import get_run_logger
 
-from extractors.fetch import BackgroundFetcher
+from extractors.records import CrawlRecords, Target, UrlVisit
+from flows.fetch_bridge import BackgroundFetcher
+from flows.settings import Settings
+from flows.summary import RunSummary
 from flows.tasks import (
     extract_fetched,
     fetch,
@@ -15,10 +18,6 @@ from flows.tasks import (
     read_validators,
     unknown_urls,
 )
-from newsmon.crawl import Target, discovered_visits
-from newsmon.settings import Settings
-from newsmon.summary import RunSummary
-from warehouse.frontier import CrawlRecords
 
 
 def crawl(
@@ -40,12 +39,13 @@ def crawl(
     the `urls` frontier, due now, so the next run starts with it: nothing is lost.
     """
     logger = get_run_logger()
-    policy = settings.recrawl_policy()
     limits = new_links_per_source or {}
     seen = {t.url for t in targets}
     given = {t.url for t in targets if t.found_via == "input"}
     pending, deferred, depth = list(targets), [], 0
-    with BackgroundFetcher(settings.fetch_settings(allow_private_hosts)) as fetcher:
+    fetch_settings = settings if allow_private_hosts is None else settings.model_copy(
+        update={"allow_private_hosts": allow_private_hosts})
+    with BackgroundFetcher(fetch_settings) as fetcher:
         while pending and summary.urls_fetched < settings.max_urls_per_run:
             if deadline is not None and time.monotonic() >= deadline:
                 logger.info("time limit reached: the rest waits for the next run")
@@ -65,7 +65,7 @@ def crawl(
                 deferred.extend(over_limit)
                 records = CrawlRecords(batch.attempts, batch.visits + discovered_visits(new_links))
                 counts, load_rejects = load(db_file, run_id, fingerprint_batch(batch.pages, "url"), batch.rejects,
-                                            records, policy)
+                                            records, settings)
                 summary.counts.add(counts)
                 summary.rejects.extend(batch.rejects + load_rejects)
                 summary.input_rejects += sum(r.source in given for r in batch.rejects + load_rejects)
@@ -82,8 +82,13 @@ def crawl(
             deferred.extend(found if depth > settings.max_discovery_depth else [])
     left = pending + deferred
     if left:  # into the frontier, due now: the next run starts with them
-        load(db_file, run_id, [], [], CrawlRecords(visits=discovered_visits(left)), policy)
+        load(db_file, run_id, [], [], CrawlRecords(visits=discovered_visits(left)), settings)
         logger.info("%d URLs left for a later run", len(left))
+
+
+def discovered_visits(targets: list[Target]) -> list[UrlVisit]:
+    """Frontier rows for links found but not fetched (yet)."""
+    return [UrlVisit(url=t.url, kind=t.kind, found_via=t.found_via, found_on=t.found_on) for t in targets]
 
 
 def _within_source_limits(links: list[Target], limits: dict[str, int]) -> tuple[list[Target], list[Target]]:

@@ -20,8 +20,8 @@ from flows.crawl import crawl
 from flows.parallel import extraction_pool
 from flows.run_record import recorded_run
 from flows.tasks import discover, extract_batch, fingerprint_batch, load
-from newsmon.settings import Settings
-from newsmon.summary import RunSummary
+from flows.settings import Settings
+from flows.summary import RunSummary
 
 FLOW_NAME = "ingest"
 EXTRACT_AHEAD = 3  # batches being extracted while one is loaded

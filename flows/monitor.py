@@ -21,8 +21,8 @@ from pydantic import Field
 from flows.crawl import crawl
 from flows.run_record import recorded_run
 from flows.tasks import due_targets, read_watchlist, sync_watchlist
-from newsmon.settings import Settings
-from newsmon.summary import RunSummary
+from flows.settings import Settings
+from flows.summary import RunSummary
 
 FLOW_NAME = "monitor"
 

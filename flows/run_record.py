@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from prefect import get_run_logger
 
 from flows.tasks import end_run, publish_for_analysts, start_run
-from newsmon.summary import RunSummary
+from flows.summary import RunSummary
 from warehouse.run_lock import exclusive_run
 
 

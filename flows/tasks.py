@@ -13,29 +13,38 @@ from concurrent.futures import Executor
 from prefect import task
 from prefect.cache_policies import NONE
 
-from extractors.document import ParsedPage
 from extractors.errors import InputRejected
-from extractors.fetch import BackgroundFetcher, FetchRequest, FetchResult
+from extractors.fetched import EXPECT_BY_KIND, process_fetch_results
 from extractors.local_files import (
     InputFile,
     discover_inputs,
     parse_input,
     url_list_entries,
 )
+from extractors.records import (
+    CrawlBatch,
+    CrawlRecords,
+    FetchRequest,
+    FetchResult,
+    LoadCounts,
+    ParsedPage,
+    RejectRecord,
+    Target,
+    WatchedSource,
+)
 from extractors.urls import canonical_url, is_url
-from newsmon.crawl import EXPECT_BY_KIND, CrawlBatch, Target, process_fetch_results
-from newsmon.summary import RunSummary
-from newsmon.watchlist import Source, load_watchlist
+from flows.fetch_bridge import BackgroundFetcher
+from flows.summary import RunSummary
+from flows.watchlist import load_watchlist
 from warehouse import db
 from warehouse.dedup import fingerprint_article
 from warehouse.frontier import (
-    CrawlRecords,
     RecrawlPolicy,
     due_urls,
     known_urls,
     validators,
 )
-from warehouse.load import LoadCounts, PageToLoad, RejectRecord, load_batch
+from warehouse.load import PageToLoad, load_batch
 from warehouse.publish import publish_snapshot
 from warehouse.runs import (
     CrawlCounts,
@@ -193,12 +202,12 @@ def publish_for_analysts(db_path: str) -> str:
 
 
 @task(cache_policy=NONE)
-def read_watchlist(path: str) -> list[Source]:
+def read_watchlist(path: str) -> list[WatchedSource]:
     return load_watchlist(path)
 
 
 @task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
-def sync_watchlist(db_path: str, sources: list[Source], run_id: str) -> None:
+def sync_watchlist(db_path: str, sources: list[WatchedSource], run_id: str) -> None:
     with db.writer(db_path) as con:
         sync_sources(con, sources, run_id, utc_now())
 

@@ -2,24 +2,26 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import IntEnum
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
-from newsmon.settings import Settings
+from extractors.errors import NewsmonError
+from flows.settings import Settings
 from warehouse import db
 from warehouse.checks import run_checks
 from warehouse.publish import snapshot_path
-from warehouse.run_lock import RunInProgress
 
-app = typer.Typer(help="newsmon: news pages and their reader comments, into DuckDB.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from flows.summary import RunSummary
+
 console = Console()
 errors = Console(stderr=True)
 
@@ -45,14 +47,19 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(Exit.FAILED)
 
 
-@contextmanager
-def failing_clearly(*expected: type[Exception]) -> Iterator[None]:
-    """Errors a user can act on (database busy, run in progress, bad watchlist, bad SQL): one
-    line on stderr and exit code 4, no traceback."""
-    try:
-        yield
-    except expected as exc:
-        fail(str(exc))
+class _OneLineErrors(TyperGroup):
+    """The one place library errors meet the user: every NewsmonError (database busy, run in
+    progress, bad watchlist, failed migration…) becomes one line on stderr and exit code 4."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NewsmonError as exc:
+            fail(str(exc))
+
+
+app = typer.Typer(help="newsmon: news pages and their reader comments, into DuckDB.", no_args_is_help=True,
+                  cls=_OneLineErrors)
 
 
 def _db_path(given: Path | None) -> Path:
@@ -90,17 +97,16 @@ def ingest(
         ingest as ingest_flow,  # importing prefect is slow: only here
     )
 
-    with failing_clearly(RunInProgress, db.WarehouseError):
-        summary = ingest_flow(
-            paths=inputs or None,
-            db_path=str(_db_path(db_path)),
-            allow_private_hosts=True if allow_private_hosts else None,  # None: the setting decides
-        )
+    summary = ingest_flow(
+        paths=inputs or None,
+        db_path=str(_db_path(db_path)),
+        allow_private_hosts=True if allow_private_hosts else None,  # None: the setting decides
+    )
 
     _print_summary(summary, "newsmon ingest")
 
 
-def _print_summary(summary, title: str) -> None:  # noqa: ANN001 -- a RunSummary (importing it loads prefect)
+def _print_summary(summary: RunSummary, title: str) -> None:
     table = Table(title=f"{title} → {summary.db_path}", caption=f"run {summary.run_id}, {summary.seconds:.1f} s")
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -127,11 +133,13 @@ def sql(
     """Run a query, read-only, on the snapshot of the last finished run, and print the result."""
     import duckdb
 
-    with failing_clearly(db.WarehouseError, duckdb.Error):
-        with db.reader(_analyst_db_path(db_path, live)) as con:
+    with db.reader(_analyst_db_path(db_path, live)) as con:
+        try:
             cursor = con.execute(query)
             columns = [d[0] for d in cursor.description or []]
             rows = cursor.fetchall()
+        except duckdb.Error as exc:  # the analyst's own SQL: their error, one line
+            fail(str(exc))
     table = Table(*columns)
     for row in rows:
         table.add_row(*("NULL" if v is None else str(v) for v in row))
@@ -141,12 +149,11 @@ def sql(
 @app.command()
 def stats(db_path: DbOption = None, live: LiveOption = False) -> None:
     """Row counts of every table."""
-    with failing_clearly(db.WarehouseError):
-        with db.reader(_analyst_db_path(db_path, live)) as con:
-            tables = [r[0] for r in con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' ORDER BY 1"
-            ).fetchall()]
-            counts = [(t, con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for t in tables]
+    with db.reader(_analyst_db_path(db_path, live)) as con:
+        tables = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' ORDER BY 1"
+        ).fetchall()]
+        counts = [(t, con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for t in tables]
     table = Table("table", "rows")
     for name, count in counts:
         table.add_row(name, str(count))
@@ -156,9 +163,8 @@ def stats(db_path: DbOption = None, live: LiveOption = False) -> None:
 @app.command()
 def check(db_path: DbOption = None, live: LiveOption = False) -> None:
     """Run the data checks declared in warehouse/checks.toml (unique, not null, references)."""
-    with failing_clearly(db.WarehouseError):
-        with db.reader(_analyst_db_path(db_path, live)) as con:
-            results = run_checks(con)
+    with db.reader(_analyst_db_path(db_path, live)) as con:
+        results = run_checks(con)
     table = Table("table", "check", "failing rows", "result")
     for r in results:
         table.add_row(r.table, r.check, str(r.failing_rows), "[green]ok[/green]" if r.passed else "[red]FAIL[/red]")
@@ -178,13 +184,11 @@ def monitor(
     """One monitor run now: poll due sources, fetch new and due articles, print a summary."""
     _quiet_prefect_defaults()
     from flows.monitor import monitor as monitor_flow
-    from newsmon.watchlist import WatchlistError
 
-    with failing_clearly(RunInProgress, db.WarehouseError, WatchlistError):
-        summary = monitor_flow(
-            watchlist=str(watchlist), db_path=str(_db_path(db_path)), max_urls=max_urls, max_minutes=max_minutes,
-            allow_private_hosts=True if allow_private_hosts else None,
-        )
+    summary = monitor_flow(
+        watchlist=str(watchlist), db_path=str(_db_path(db_path)), max_urls=max_urls, max_minutes=max_minutes,
+        allow_private_hosts=True if allow_private_hosts else None,
+    )
     _print_summary(summary, "newsmon monitor")
 
 
@@ -194,7 +198,7 @@ def serve(
 ) -> None:
     """Run the deployments of deploy/prefect.yaml on their schedules from this process (Ctrl-C stops)."""
     _quiet_prefect_defaults()
-    from newsmon.prefect_server import PrefectServerError
+    from extractors.errors import ServiceError
     from newsmon.serve import prefect_api, read_deployments, serve_deployments
 
     specs = read_deployments()
@@ -203,7 +207,7 @@ def serve(
             console.print(f"serving {', '.join(s.name for s in specs)} against {api_url} "
                           f"(UI: {api_url.removesuffix('/api')}); Ctrl-C stops")
             serve_deployments(specs)
-    except PrefectServerError as exc:
+    except ServiceError as exc:
         fail(f"{exc}; see data/prefect-server.log")
 
 
@@ -218,14 +222,13 @@ def diff(
     """Print a readable diff between two revisions of an article's text."""
     from warehouse.revisions import readable_diff
 
-    with failing_clearly(db.WarehouseError):
-        with db.reader(_analyst_db_path(db_path, live)) as con:
-            revisions = {
-                revision: (title, text, seen_at)
-                for revision, title, text, seen_at in con.execute(
-                    "SELECT revision, title, text, seen_at FROM article_revisions WHERE article_id = ?", [article_id]
-                ).fetchall()
-            }
+    with db.reader(_analyst_db_path(db_path, live)) as con:
+        revisions = {
+            revision: (title, text, seen_at)
+            for revision, title, text, seen_at in con.execute(
+                "SELECT revision, title, text, seen_at FROM article_revisions WHERE article_id = ?", [article_id]
+            ).fetchall()
+        }
     if not revisions:
         fail(f"no article {article_id!r}")
     newer = to_revision or max(revisions)
@@ -256,23 +259,21 @@ def watch_add(
     watchlist: WatchlistOption = Path("deploy/watchlist.toml"),
 ) -> None:
     """Add a source."""
-    from newsmon.watchlist import Source, WatchlistError, add_source
+    from flows.watchlist import add_source, validated_source
 
-    with failing_clearly(WatchlistError):
-        source = Source.validated({"name": name, "kind": kind, "url": url, "poll_interval_min": interval,
-                                   "tags": tag or [], **({"max_new_articles": max_new} if max_new else {})},
-                                  "new source")
-        add_source(watchlist, source)
+    source = validated_source({"name": name, "kind": kind, "url": url, "poll_interval_min": interval,
+                               "tags": tag or [], **({"max_new_articles": max_new} if max_new else {})},
+                              "new source")
+    add_source(watchlist, source)
     console.print(f"added {source.name} ({source.kind}) {source.url}")
 
 
 @watch_app.command("list")
 def watch_list(watchlist: WatchlistOption = Path("deploy/watchlist.toml")) -> None:
     """List the sources."""
-    from newsmon.watchlist import WatchlistError, load_watchlist
+    from flows.watchlist import load_watchlist
 
-    with failing_clearly(WatchlistError):
-        sources = load_watchlist(watchlist)
+    sources = load_watchlist(watchlist)
     table = Table("name", "kind", "url", "every (min)", "tags", "max new")
     for s in sources:
         table.add_row(s.name, s.kind, s.url, f"{s.poll_interval_min:g}", ", ".join(s.tags),
@@ -283,8 +284,7 @@ def watch_list(watchlist: WatchlistOption = Path("deploy/watchlist.toml")) -> No
 @watch_app.command("remove")
 def watch_remove(name: str, watchlist: WatchlistOption = Path("deploy/watchlist.toml")) -> None:
     """Remove a source (its articles stay; the next monitor run marks it inactive)."""
-    from newsmon.watchlist import WatchlistError, remove_source
+    from flows.watchlist import remove_source
 
-    with failing_clearly(WatchlistError):
-        remove_source(watchlist, name)
+    remove_source(watchlist, name)
     console.print(f"removed {name}")

@@ -13,11 +13,9 @@ from pathlib import Path
 
 import httpx
 
+from extractors.errors import ServiceError
+
 PREFECT = str(Path(sys.executable).with_name("prefect"))
-
-
-class PrefectServerError(RuntimeError):
-    pass
 
 
 def free_port() -> int:
@@ -35,9 +33,9 @@ def wait_until_healthy(api_url: str, process: subprocess.Popen, timeout_s: float
         except httpx.TransportError:
             pass
         if process.poll() is not None:
-            raise PrefectServerError(f"prefect server exited with code {process.returncode}")
+            raise ServiceError(f"prefect server exited with code {process.returncode}")
         time.sleep(0.5)
-    raise PrefectServerError(f"prefect server at {api_url} not healthy after {timeout_s:.0f} s")
+    raise ServiceError(f"prefect server at {api_url} not healthy after {timeout_s:.0f} s")
 
 
 def stop_process_group(process: subprocess.Popen, signals: int = 1, timeout_s: float = 20) -> None:

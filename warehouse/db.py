@@ -7,19 +7,8 @@ from pathlib import Path
 
 import duckdb
 
+from extractors.errors import DatabaseBusy, DatabaseMissing
 from warehouse.migrate import apply_migrations
-
-
-class WarehouseError(RuntimeError):
-    """A database problem the CLI reports as a clear message."""
-
-
-class DatabaseBusy(WarehouseError):
-    pass
-
-
-class DatabaseMissing(WarehouseError):
-    pass
 
 
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:

@@ -1,6 +1,6 @@
 """The URL frontier and the fetch log: what was fetched, what is due again and when.
 
-Re-fetch policy (values in newsmon.settings.Settings, passed in as a RecrawlPolicy):
+Re-fetch policy (a RecrawlPolicy; the flows pass their Settings, which extends it):
 - an article is re-crawled at fixed offsets after it was first seen (default 1 h, 6 h,
   24 h, 72 h) to catch comment growth and edits, then no more;
 - a source (feed, sitemap, section page) is polled every `poll_interval_min` (its own, from
@@ -15,48 +15,30 @@ Re-fetch policy (values in newsmon.settings.Settings, passed in as a RecrawlPoli
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
 import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field
 
-from extractors.fetch import FetchAttempt
+from extractors.records import CrawlRecords, FetchAttempt, UrlVisit
 from warehouse.arrow_io import insert_rows, registered
 from warehouse.timeutil import utc_naive
 
 
-@dataclass(frozen=True)
-class RecrawlPolicy:
-    article_offsets_h: tuple[float, ...] = (1, 6, 24, 72)
-    source_interval_min: float = 15
-    source_max_interval_min: float = 240
-    failure_backoff_min: float = 15
-    max_failures: int = 5
+class RecrawlPolicy(BaseModel):
+    """When URLs are due again. The defaults here are newsmon's defaults: the flows'
+    `Settings` inherits these fields, so each can be set as `NEWSMON_<FIELD>`."""
 
+    model_config = ConfigDict(frozen=True)
 
-@dataclass(frozen=True)
-class UrlVisit:
-    """What one run learned about one canonical URL (found, fetched, or both)."""
-
-    url: str
-    kind: str  # article | feed | sitemap | section
-    found_via: str  # input | feed | sitemap | page | watchlist
-    found_on: str | None = None
-    fetched: bool = False
-    status: int | None = None
-    error_reason: str | None = None
-    transient_error: bool = False
-    not_modified: bool = False
-    etag: str | None = None
-    last_modified: str | None = None
-    article_id: str | None = None
-
-
-@dataclass(frozen=True)
-class CrawlRecords:
-    attempts: list[FetchAttempt] = field(default_factory=list)
-    visits: list[UrlVisit] = field(default_factory=list)
+    recrawl_offsets_h: tuple[float, ...] = Field(
+        (1, 6, 24, 72), description="hours after first sight at which an article is fetched again"
+    )
+    source_interval_min: float = Field(15, gt=0, description="poll interval of a source without its own")
+    source_max_interval_min: float = Field(240, gt=0, description="longest poll interval after quiet polls")
+    failure_backoff_min: float = Field(15, gt=0, description="first wait after a transient failure; doubles")
+    max_failures: int = Field(5, ge=1, description="transient failures in a row before an article is given up")
 
 
 def validators(con: duckdb.DuckDBPyConnection, urls: list[str]) -> dict[str, tuple[str | None, str | None]]:
@@ -141,7 +123,7 @@ def write_crawl_records(
                FROM url_visits v
                WHERE urls.url = v.url AND v.fetched""",
             {"max_failures": policy.max_failures, "backoff": policy.failure_backoff_min,
-             "offsets": list(policy.article_offsets_h), "source_interval": policy.source_interval_min,
+             "offsets": list(policy.recrawl_offsets_h), "source_interval": policy.source_interval_min,
              "source_max": policy.source_max_interval_min},
         )
 

@@ -9,15 +9,14 @@ conflicting rows of one statement without an error.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
-from extractors.document import ParsedPage
-from extractors.errors import InputRejected
+from extractors.records import CrawlRecords, LoadCounts, ParsedPage, RejectRecord
 from warehouse.arrow_io import insert_rows, registered, transaction
 from warehouse.dedup import (
     NEAR_DUPLICATE_THRESHOLD,
@@ -27,7 +26,7 @@ from warehouse.dedup import (
     estimated_jaccard,
     sha256_hex,
 )
-from warehouse.frontier import CrawlRecords, RecrawlPolicy, write_crawl_records
+from warehouse.frontier import RecrawlPolicy, write_crawl_records
 from warehouse.revisions import text_change
 from warehouse.timeutil import utc_naive, utc_now
 
@@ -44,42 +43,9 @@ class PageToLoad:
     source_kind: str  # file | url
 
 
-@dataclass(frozen=True)
-class RejectRecord:
-    source: str
-    stage: str
-    reason: str
-    detail: str
-    input_hash: str | None = None
-
-    @property
-    def reject_id(self) -> str:
-        return sha256_hex(self.source, self.input_hash or "", self.stage, self.reason)[:16]
-
-    @classmethod
-    def from_error(cls, source: str, error: BaseException, input_hash: str | None = None,
-                   stage: str = "extract", reason: str = "parser_error") -> RejectRecord:
-        """An InputRejected keeps its own stage, reason and detail; any other exception (a bug
-        met on one input) is recorded under `stage`/`reason` with its type and message."""
-        if isinstance(error, InputRejected):
-            return cls(source, error.stage, error.reason, error.detail, input_hash)
-        return cls(source, stage, reason, f"{type(error).__name__}: {error}", input_hash)
-
-
-@dataclass
-class LoadCounts:
-    articles_new: int = 0
-    articles_duplicate: int = 0
-    articles_near_duplicate: int = 0
-    articles_updated: int = 0
-    comments_new: int = 0
-    comments_spam: int = 0
-    comments_seen_again: int = 0
-    rejects: int = 0
-
-    def add(self, other: LoadCounts) -> None:
-        for item in fields(self):
-            setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
+def reject_id(reject: RejectRecord) -> str:
+    """Stable per (input, content, stage, reason): seeing the same failure again updates its row."""
+    return sha256_hex(reject.source, reject.input_hash or "", reject.stage, reject.reason)[:16]
 
 
 def load_batch(
@@ -464,8 +430,8 @@ class _BatchLoader:
 
     def _write_rejects(self, rejects: list[RejectRecord]) -> None:
         rows = {
-            r.reject_id: {
-                "reject_id": r.reject_id,
+            reject_id(r): {
+                "reject_id": reject_id(r),
                 "source": r.source,
                 "input_hash": r.input_hash,
                 "stage": r.stage,

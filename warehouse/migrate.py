@@ -12,13 +12,10 @@ from importlib import resources
 
 import duckdb
 
+from extractors.errors import MigrationError
 from warehouse.arrow_io import transaction
 
 MIGRATION_NAME = re.compile(r"^(\d{3})_(\w+)\.sql$")
-
-
-class MigrationError(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-
-class RunInProgress(RuntimeError):
-    pass
+from extractors.errors import RunInProgress
 
 
 @contextmanager

@@ -9,7 +9,6 @@ from __future__ import annotations
 import gzip
 import socket
 import time
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import httpx
@@ -26,7 +25,7 @@ from extractors.fetch import (
     parse_retry_after,
     retry_delay,
 )
-from extractors.fetch_errors import (
+from extractors.errors import (
     BlockedByRobots,
     BodyTooLarge,
     ConnectFailed,
@@ -133,7 +132,7 @@ async def test_rate_limited_waits_for_retry_after(http_server: LoopbackServer) -
 
 async def test_a_hang_past_the_read_timeout_is_a_timeout_after_retries(http_server: LoopbackServer) -> None:
     http_server.route("/slow", Reply(body=PAGE.encode(), delay_s=5))
-    settings = replace(FAST, read_timeout_s=0.2, max_attempts=2)
+    settings = FAST.model_copy(update=dict(read_timeout_s=0.2, max_attempts=2))
     started = time.monotonic()
     result = await fetch(settings, http_server.url("/slow"))
     assert isinstance(result.error, FetchTimeout)
@@ -169,14 +168,14 @@ async def test_redirects_are_followed_hop_by_hop(http_server: LoopbackServer) ->
 async def test_a_redirect_loop_is_too_many_redirects(http_server: LoopbackServer) -> None:
     http_server.route("/a", Reply(status=302, headers={"Location": "/b"}))
     http_server.route("/b", Reply(status=302, headers={"Location": "/a"}))
-    result = await fetch(replace(FAST, max_redirects=3), http_server.url("/a"))
+    result = await fetch(FAST.model_copy(update=dict(max_redirects=3)), http_server.url("/a"))
     assert isinstance(result.error, TooManyRedirects)
     assert http_server.hits["/a"] + http_server.hits["/b"] == 4  # the first request + 3 redirects
 
 
 async def test_a_loopback_url_is_refused_unless_private_hosts_are_allowed(http_server: LoopbackServer) -> None:
     http_server.route("/a", Reply(body=PAGE.encode()))
-    result = await fetch(replace(FAST, allow_private_hosts=False), http_server.url("/a"))
+    result = await fetch(FAST.model_copy(update=dict(allow_private_hosts=False)), http_server.url("/a"))
     assert isinstance(result.error, PrivateAddressRefused)
     assert "127.0.0.1" in result.error.detail and "loopback" in result.error.detail
     assert sum(http_server.hits.values()) == 0  # refused before connecting, robots.txt included
@@ -195,7 +194,7 @@ async def test_a_loopback_url_is_refused_unless_private_hosts_are_allowed(http_s
 async def test_a_redirect_to_a_private_address_is_refused(http_server: LoopbackServer, target: str) -> None:
     # Only the test server's own host:port is exempt, as an operator would exempt one intranet
     # mirror. The redirect is refused before any connection to the target is attempted.
-    settings = replace(FAST, allow_private_hosts=False, private_host_exceptions=frozenset({http_server.host_port}))
+    settings = FAST.model_copy(update=dict(allow_private_hosts=False, private_host_exceptions=frozenset({http_server.host_port})))
     http_server.route("/go", Reply(status=302, headers={"Location": target.format(port=http_server.port)}))
     result = await fetch(settings, http_server.url("/go"))
     assert isinstance(result.error, PrivateAddressRefused), result.error
@@ -331,7 +330,7 @@ async def test_our_user_agent_group_in_robots_is_obeyed(http_server: LoopbackSer
 async def test_robots_server_error_disallows_the_host_for_the_run(http_server: LoopbackServer) -> None:
     http_server.route("/robots.txt", Reply(status=503))
     http_server.route("/a", Reply(body=PAGE.encode()))
-    result = await fetch(replace(FAST, max_attempts=2), http_server.url("/a"))
+    result = await fetch(FAST.model_copy(update=dict(max_attempts=2)), http_server.url("/a"))
     assert isinstance(result.error, RobotsUnavailable) and result.error.reason == "robots_unavailable"
     assert http_server.hits["/robots.txt"] == 2 and http_server.hits["/a"] == 0
 
@@ -340,7 +339,7 @@ async def test_an_unreachable_host_is_connect_failed_not_a_robots_problem() -> N
     with socket.socket() as probe:  # a port nothing listens on: connections are refused at once
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
-    async with Fetcher(replace(FAST, max_attempts=2)) as fetcher:
+    async with Fetcher(FAST.model_copy(update=dict(max_attempts=2))) as fetcher:
         first, second = await fetcher.fetch_many([f"http://127.0.0.1:{closed_port}/a", f"http://127.0.0.1:{closed_port}/b"])
     for result in (first, second):
         assert isinstance(result.error, ConnectFailed) and "robots.txt" in result.error.detail
@@ -357,7 +356,7 @@ async def test_missing_robots_allows_everything(http_server: LoopbackServer) -> 
 async def test_never_more_than_two_requests_in_flight_per_host(http_server: LoopbackServer) -> None:
     http_server.route("/slow", Reply(body=PAGE.encode(), delay_s=0.15))
     urls = [http_server.url(f"/slow?n={n}") for n in range(8)]
-    async with Fetcher(replace(FAST, per_host_concurrency=2)) as fetcher:
+    async with Fetcher(FAST.model_copy(update=dict(per_host_concurrency=2))) as fetcher:
         results = await fetcher.fetch_many(urls)
     assert all(r.ok for r in results)
     assert http_server.max_in_flight == 2
@@ -366,7 +365,7 @@ async def test_never_more_than_two_requests_in_flight_per_host(http_server: Loop
 async def test_crawl_delay_spaces_request_starts(http_server: LoopbackServer) -> None:
     http_server.route("/robots.txt", Reply(body=b"User-agent: *\nCrawl-delay: 1\n", content_type="text/plain"))
     http_server.route("/a", Reply(body=PAGE.encode()))
-    async with Fetcher(replace(FAST, per_host_min_delay_s=0.05)) as fetcher:
+    async with Fetcher(FAST.model_copy(update=dict(per_host_min_delay_s=0.05))) as fetcher:
         await fetcher.fetch_many([http_server.url(f"/a?n={n}") for n in range(3)])
     starts = [request.started_at for request in http_server.requests_to("/a")]
     assert len(starts) == 3
@@ -428,7 +427,7 @@ async def test_transient_errors_are_retried_up_to_max_attempts() -> None:
             return httpx.Response(404)
         return httpx.Response(503)
 
-    settings = replace(FAST, max_attempts=4)
+    settings = FAST.model_copy(update=dict(max_attempts=4))
     async with Fetcher(settings, transport=httpx.MockTransport(answer)) as fetcher:
         result = await fetcher.fetch("https://news.example/a")
     assert isinstance(result.error, ServerError) and result.error.status == 503

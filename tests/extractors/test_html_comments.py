@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import trafilatura
 
-from extractors.document import ParsedComment
+from extractors.records import ParsedComment
 from extractors.errors import EmptyInput
 from extractors.html_comments import CommentExtraction, extract_comment_tree
 

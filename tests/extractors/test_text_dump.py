@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.document import ParsedComment, ParsedPage
+from extractors.records import ParsedComment, ParsedPage
 from extractors.errors import BinaryInput, EmptyInput, NoArticleText
 from extractors.text_dump import parse_text_dump
 

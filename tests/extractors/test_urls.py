@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from extractors.fetch_errors import InvalidUrl, UnsupportedScheme
+from extractors.errors import InvalidUrl, UnsupportedScheme
 from extractors.urls import canonical_url, is_url, parse_http_url, read_url_list
 
 

@@ -10,7 +10,8 @@ from flows.monitor import monitor
 from tests.support.http_server import Reply
 from tests.support.news_site import article_html, publish_feed, rss
 from warehouse.checks import run_checks
-from warehouse.run_lock import RunInProgress, exclusive_run
+from extractors.errors import RunInProgress
+from warehouse.run_lock import exclusive_run
 
 pytestmark = pytest.mark.usefixtures("prefect_engine")
 

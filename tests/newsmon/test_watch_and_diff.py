@@ -4,7 +4,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from newsmon.cli import Exit, app
-from newsmon.watchlist import load_watchlist
+from flows.watchlist import load_watchlist
 from warehouse import db
 from warehouse.dedup import fingerprint_article
 from warehouse.load import PageToLoad, load_batch
@@ -43,7 +43,7 @@ def test_the_shipped_watchlist_is_valid():
 
 
 def test_diff_prints_what_changed_between_revisions(db_path):
-    from extractors.document import ParsedPage
+    from extractors.records import ParsedPage
 
     url = "https://example.com/news/1"
     versions = ["Forty people were hurt in the fire, police said on Monday. " * 3,

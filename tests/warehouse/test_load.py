@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from extractors.document import ParsedComment, ParsedPage
+from extractors.records import ParsedComment, ParsedPage
 from tests.conftest import SEED_000
 from warehouse import db
 from warehouse.checks import run_checks
 from warehouse.dedup import fingerprint_article
-from warehouse.load import PageToLoad, RejectRecord, load_batch
+from extractors.records import RejectRecord
+from warehouse.load import PageToLoad, load_batch
 from warehouse.runs import record_run_start
 
 ARTICLE = SEED_000.read_text(encoding="utf-8").split("George Allison")[0]

@@ -2,7 +2,8 @@ import duckdb
 import pytest
 
 from warehouse import migrate
-from warehouse.migrate import MigrationError, apply_migrations, available_migrations
+from extractors.errors import MigrationError
+from warehouse.migrate import apply_migrations, available_migrations
 
 
 def test_migrations_apply_once_and_are_recorded(tmp_path):

@@ -5,60 +5,50 @@ every monitor run reads it and syncs it into the `sources` table and the `urls` 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import tomlkit
 
-from extractors.errors import InputRejected
+from extractors.errors import InputRejected, WatchlistError
+from extractors.records import WatchedSource
 from extractors.urls import canonical_url
 
+from flows.settings import Settings
+
 SOURCE_KINDS = ("feed", "sitemap", "section")
-DEFAULT_POLL_INTERVAL_MIN = 15.0
+# A source without its own interval is polled at the configured default.
+DEFAULT_POLL_INTERVAL_MIN = Settings.model_fields["source_interval_min"].default
 
 
-class WatchlistError(ValueError):
-    """The watchlist file is invalid; the message says where and how to fix it."""
+def validated_source(entry: dict, where: str) -> WatchedSource:
+    """A watchlist entry (from the file or `watch add`) as a source, or WatchlistError saying what to fix."""
+    unknown = set(entry) - {"name", "kind", "url", "poll_interval_min", "tags", "max_new_articles"}
+    if unknown:
+        raise WatchlistError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    for key in ("name", "kind", "url"):
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            raise WatchlistError(f"{where}: `{key}` is required (a non-empty string)")
+    if entry["kind"] not in SOURCE_KINDS:
+        raise WatchlistError(f"{where}: kind {entry['kind']!r} is not one of {', '.join(SOURCE_KINDS)}")
+    try:
+        url = canonical_url(entry["url"])
+    except InputRejected as error:
+        raise WatchlistError(f"{where}: {error.detail}") from None
+    interval = entry.get("poll_interval_min", DEFAULT_POLL_INTERVAL_MIN)
+    if not isinstance(interval, (int, float)) or interval <= 0:
+        raise WatchlistError(f"{where}: poll_interval_min must be a positive number of minutes")
+    limit = entry.get("max_new_articles")
+    if limit is not None and (not isinstance(limit, int) or limit < 1):
+        raise WatchlistError(f"{where}: max_new_articles must be a positive integer")
+    tags = entry.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise WatchlistError(f"{where}: tags must be a list of strings")
+    return WatchedSource(entry["name"].strip(), entry["kind"], url, float(interval), tuple(tags), limit)
 
 
-@dataclass(frozen=True)
-class Source:
-    name: str
-    kind: str  # feed | sitemap | section
-    url: str  # canonical
-    poll_interval_min: float = DEFAULT_POLL_INTERVAL_MIN
-    tags: tuple[str, ...] = field(default_factory=tuple)
-    max_new_articles: int | None = None  # new article links followed per poll
-
-    @classmethod
-    def validated(cls, entry: dict, where: str) -> Source:
-        unknown = set(entry) - {"name", "kind", "url", "poll_interval_min", "tags", "max_new_articles"}
-        if unknown:
-            raise WatchlistError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-        for key in ("name", "kind", "url"):
-            if not isinstance(entry.get(key), str) or not entry[key].strip():
-                raise WatchlistError(f"{where}: `{key}` is required (a non-empty string)")
-        if entry["kind"] not in SOURCE_KINDS:
-            raise WatchlistError(f"{where}: kind {entry['kind']!r} is not one of {', '.join(SOURCE_KINDS)}")
-        try:
-            url = canonical_url(entry["url"])
-        except InputRejected as error:
-            raise WatchlistError(f"{where}: {error.detail}") from None
-        interval = entry.get("poll_interval_min", DEFAULT_POLL_INTERVAL_MIN)
-        if not isinstance(interval, (int, float)) or interval <= 0:
-            raise WatchlistError(f"{where}: poll_interval_min must be a positive number of minutes")
-        limit = entry.get("max_new_articles")
-        if limit is not None and (not isinstance(limit, int) or limit < 1):
-            raise WatchlistError(f"{where}: max_new_articles must be a positive integer")
-        tags = entry.get("tags", [])
-        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-            raise WatchlistError(f"{where}: tags must be a list of strings")
-        return cls(entry["name"].strip(), entry["kind"], url, float(interval), tuple(tags), limit)
-
-
-def load_watchlist(path: str | Path) -> list[Source]:
+def load_watchlist(path: str | Path) -> list[WatchedSource]:
     document = _read(Path(path))
-    sources = [Source.validated(dict(entry), f"{path}: source #{i + 1}")
+    sources = [validated_source(dict(entry), f"{path}: source #{i + 1}")
                for i, entry in enumerate(document.get("source", []))]
     names = [s.name for s in sources]
     duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -67,7 +57,7 @@ def load_watchlist(path: str | Path) -> list[Source]:
     return sources
 
 
-def add_source(path: str | Path, source: Source) -> None:
+def add_source(path: str | Path, source: WatchedSource) -> None:
     path = Path(path)
     document = _read(path) if path.exists() else tomlkit.document()
     if any(entry.get("name") == source.name for entry in document.get("source", [])):

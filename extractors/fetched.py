@@ -1,11 +1,11 @@
 """What a batch of fetch results becomes: pages to load, rejects, links to follow, URL states.
 
-Pure: no network (extractors/fetch.py did that) and no database (warehouse/ does that).
+Pure: no network (extractors/fetch/ did that) and no database (warehouse/ does that).
 """
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from extractors.discovery import (
     detect_source_kind,
@@ -13,38 +13,14 @@ from extractors.discovery import (
     links_from_section_page,
     links_from_sitemap,
 )
-from extractors.document import ParsedPage
-from extractors.errors import InputRejected
-from extractors.fetch import FetchAttempt, FetchResult
-from extractors.fetch_errors import TransientFetchError
+from extractors.errors import InputRejected, TransientFetchError
 from extractors.html_page import extract_html_page
+from extractors.records import CrawlBatch, FetchResult, RejectRecord, Target, UrlVisit
 from extractors.urls import canonical_url
-from warehouse.frontier import UrlVisit
-from warehouse.load import RejectRecord
 
 # What a fetched document is expected to be, by the kind of URL that was requested.
 EXPECT_BY_KIND = {"article": "html", "section": "html", "feed": "feed", "sitemap": "feed", "unknown": "html_or_feed"}
 _KIND_BY_DETECTED = {"feed": "feed", "sitemap": "sitemap", "page": "article"}
-
-
-@dataclass(frozen=True)
-class Target:
-    """A URL to fetch and why: `kind` is 'unknown' for URLs given as input (detected after fetching)."""
-
-    url: str  # canonical
-    kind: str  # article | feed | sitemap | section | unknown
-    found_via: str  # input | feed | sitemap | page | watchlist
-    found_on: str | None = None
-
-
-@dataclass
-class CrawlBatch:
-    pages: list[ParsedPage] = field(default_factory=list)
-    rejects: list[RejectRecord] = field(default_factory=list)
-    visits: list[UrlVisit] = field(default_factory=list)
-    attempts: list[FetchAttempt] = field(default_factory=list)
-    discovered: list[Target] = field(default_factory=list)
-    not_modified: int = 0
 
 
 def process_fetch_results(targets: list[Target], results: list[FetchResult]) -> CrawlBatch:
@@ -116,8 +92,3 @@ def _visit(target: Target, kind: str, result: FetchResult, *, error_reason: str 
         transient_error=transient, not_modified=not_modified, etag=result.etag,
         last_modified=result.last_modified,
     )
-
-
-def discovered_visits(targets: list[Target]) -> list[UrlVisit]:
-    """Frontier rows for links found but not fetched (yet)."""
-    return [UrlVisit(url=t.url, kind=t.kind, found_via=t.found_via, found_on=t.found_on) for t in targets]

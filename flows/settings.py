@@ -1,0 +1,33 @@
+"""One typed settings object, the single source of every default; override with NEWSMON_* variables.
+
+`Settings` extends the lower layers' own settings models (`FetchSettings`, `RecrawlPolicy`)
+rather than copying their fields, so a fetch limit is declared once, with its default, and
+`NEWSMON_MAX_ATTEMPTS=2` reaches the fetcher unchanged. Pass `settings` itself wherever a
+`FetchSettings` or a `RecrawlPolicy` is wanted.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from extractors.fetch import FetchSettings
+from warehouse.frontier import RecrawlPolicy
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings, FetchSettings, RecrawlPolicy):
+    model_config = SettingsConfigDict(env_prefix="NEWSMON_", frozen=True)
+
+    db_path: Path = Field(Path("data/newsmon.duckdb"), description="the DuckDB warehouse file")
+    seeds_dir: Path = Field(Path("seeds"), description="what `newsmon ingest` reads when given no paths")
+    batch_size: int = Field(200, ge=1, description="inputs per extract/load batch (one transaction each)")
+    extract_processes: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1,
+        description="processes extracting local files in large runs (1: in the flow's process)",
+    )
+    max_urls_per_run: int = Field(1000, ge=1, description="fetches per run; the rest stay due in `urls`")
+    max_discovery_depth: int = Field(3, ge=0, description="feed/sitemap index → sitemap → … levels followed")

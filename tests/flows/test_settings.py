@@ -1,0 +1,38 @@
+from extractors.fetch import FetchSettings
+from flows.settings import Settings
+from warehouse.frontier import RecrawlPolicy
+
+
+def test_settings_have_local_defaults_and_read_newsmon_env(monkeypatch):
+    defaults = Settings()
+    assert str(defaults.db_path) == "data/newsmon.duckdb" and not defaults.allow_private_hosts
+    assert "newsmon" in defaults.user_agent and "http" in defaults.user_agent
+    monkeypatch.setenv("NEWSMON_ALLOW_PRIVATE_HOSTS", "1")
+    monkeypatch.setenv("NEWSMON_PRIVATE_HOST_EXCEPTIONS", '["10.0.0.5:8080"]')
+    monkeypatch.setenv("NEWSMON_RECRAWL_OFFSETS_H", "[2, 12]")
+    configured = Settings()
+    assert configured.allow_private_hosts
+    assert configured.private_host_exceptions == frozenset({"10.0.0.5:8080"})
+    assert configured.recrawl_offsets_h == (2.0, 12.0)
+
+
+def test_settings_are_the_fetch_settings_and_recrawl_policy_with_the_same_defaults():
+    """One declaration per default: the flows pass Settings itself down, no field-by-field copy."""
+    settings = Settings()
+    assert isinstance(settings, FetchSettings) and isinstance(settings, RecrawlPolicy)
+    for model in (FetchSettings(), RecrawlPolicy()):
+        for name in type(model).model_fields:
+            assert getattr(settings, name) == getattr(model, name), name
+
+
+def test_every_fetch_limit_and_recrawl_field_is_settable_from_the_environment(monkeypatch):
+    monkeypatch.setenv("NEWSMON_BACKOFF_BASE_S", "0.25")
+    monkeypatch.setenv("NEWSMON_BACKOFF_MAX_S", "3")
+    monkeypatch.setenv("NEWSMON_RESPECT_ROBOTS", "false")
+    monkeypatch.setenv("NEWSMON_MAX_FAILURES", "2")
+    monkeypatch.setenv("NEWSMON_FAILURE_BACKOFF_MIN", "5")
+    settings = Settings()
+    assert (settings.backoff_base_s, settings.backoff_max_s, settings.respect_robots) == (0.25, 3.0, False)
+    assert (settings.max_failures, settings.failure_backoff_min) == (2, 5.0)
+    names = set(Settings.model_fields)
+    assert set(FetchSettings.model_fields) <= names and set(RecrawlPolicy.model_fields) <= names
