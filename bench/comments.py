@@ -8,6 +8,7 @@ start and end snippets occur in it (this forgives a leading "Name says:" that tr
 may keep). Matching is one-to-one, in page order. Parent accuracy is the share of matched
 comments whose predicted parent is the match of the expected parent (or both top level).
 """
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import trafilatura
 
-from extractors.html_comments import extract_comment_tree
+from extractors.comments import extract_comment_tree
 
 PAGES_DIR = Path(__file__).resolve().parents[1] / "tests" / "extractors" / "comment_pages"
 PREFIX_CHARS = 30

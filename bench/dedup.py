@@ -10,6 +10,7 @@ temp DuckDB file with the real `load_batch`, batch by batch, and prints:
 - the baseline in this process: for the last batch, comparing every new signature with every
   stored one (vectorised numpy), against the LSH bucket join that the loader does.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,15 +24,17 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from extractors.records import ParsedPage  # noqa: E402
-from warehouse import db  # noqa: E402
-from warehouse.dedup import NEAR_DUPLICATE_THRESHOLD, fingerprint_article  # noqa: E402
-from warehouse.load import PageToLoad, load_batch  # noqa: E402
-from warehouse.runs import record_run_start  # noqa: E402
+from extractors.records import ParsedPage
+from warehouse import db
+from warehouse.dedup import fingerprint_article
+from warehouse.load import PageToLoad, load_batch
+from warehouse.near_duplicates import NEAR_DUPLICATE_THRESHOLD
+from warehouse.runs import record_run_start
 
 
-def synthetic_articles(count: int, copy_share: float, edit_share: float,
-                       seed: int = 7) -> tuple[list[str], dict[int, int]]:
+def synthetic_articles(
+    count: int, copy_share: float, edit_share: float, seed: int = 7
+) -> tuple[list[str], dict[int, int]]:
     rng = random.Random(seed)
     vocabulary = [f"w{i}" for i in range(5000)]
     texts, copies = [], {}
@@ -62,37 +65,54 @@ def main() -> None:
         batch_seconds = []
         for start in range(0, len(texts), args.batch):
             pages = [
-                PageToLoad(ParsedPage(source=f"doc-{i}", text=texts[i], extraction_method="text_dump"),
-                           fingerprint_article(None, None, texts[i]), "file")
+                PageToLoad(
+                    ParsedPage(source=f"doc-{i}", text=texts[i], extraction_method="text_dump"),
+                    fingerprint_article(None, None, texts[i]),
+                    "file",
+                )
                 for i in range(start, min(start + args.batch, len(texts)))
             ]
             started = time.perf_counter()
             load_batch(con, "bench", pages, [])
             batch_seconds.append(time.perf_counter() - started)
-        linked = dict(con.execute(
-            "SELECT CAST(substr(a.source_file, 5) AS INTEGER), CAST(substr(o.source_file, 5) AS INTEGER) "
-            "FROM articles a JOIN articles o ON o.article_id = a.duplicate_of").fetchall())
-        stored = np.array([s for (s,) in con.execute(
-            "SELECT signature FROM article_minhash ORDER BY article_id").fetchall()], dtype=np.uint32)
+        linked = dict(
+            con.execute(
+                "SELECT CAST(substr(a.source_file, 5) AS INTEGER), CAST(substr(o.source_file, 5) AS INTEGER) "
+                "FROM articles a JOIN articles o ON o.article_id = a.duplicate_of"
+            ).fetchall()
+        )
+        stored = np.array(
+            [s for (s,) in con.execute("SELECT signature FROM article_minhash ORDER BY article_id").fetchall()],
+            dtype=np.uint32,
+        )
 
     found = sum(1 for copy in copies if copy in linked)
     false_links = sum(1 for doc in linked if doc not in copies)
     first = args.batch / batch_seconds[0]
     last = args.batch / batch_seconds[-1]
-    print(f"{args.articles} articles in batches of {args.batch}, {len(copies)} planted near-copies, "
-          f"({args.edit:.0%} of words edited), threshold {NEAR_DUPLICATE_THRESHOLD}")
-    print(f"load with LSH: first batch {first:8.0f} articles/s, last batch {last:8.0f} articles/s "
-          f"(last/first {last / first:.2f} ×)")
-    print(f"near-copies linked {found}/{len(copies)} (recall {found / max(len(copies), 1):.3f}), false links {false_links}")
+    print(
+        f"{args.articles} articles in batches of {args.batch}, {len(copies)} planted near-copies, "
+        f"({args.edit:.0%} of words edited), threshold {NEAR_DUPLICATE_THRESHOLD}"
+    )
+    print(
+        f"load with LSH: first batch {first:8.0f} articles/s, last batch {last:8.0f} articles/s "
+        f"(last/first {last / first:.2f} ×)"
+    )
+    print(
+        f"near-copies linked {found}/{len(copies)} (recall {found / max(len(copies), 1):.3f}), "
+        f"false links {false_links}"
+    )
 
-    new = stored[-args.batch:]
+    new = stored[-args.batch :]
     started = time.perf_counter()
     for signature in new:  # the baseline: every new article against every stored one
         np.count_nonzero(stored == signature, axis=1)
     all_pairs = time.perf_counter() - started
-    print(f"baseline all-pairs compare of the last batch: {all_pairs:6.2f} s vs the whole LSH load of that batch "
-          f"{batch_seconds[-1]:6.2f} s: LSH is {all_pairs / batch_seconds[-1]:.1f} × faster, and all-pairs grows "
-          f"linearly with the stored count ({len(stored)})")
+    print(
+        f"baseline all-pairs compare of the last batch: {all_pairs:6.2f} s vs the whole LSH load of that batch "
+        f"{batch_seconds[-1]:6.2f} s: LSH is {all_pairs / batch_seconds[-1]:.1f} × faster, and all-pairs grows "
+        f"linearly with the stored count ({len(stored)})"
+    )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ Uses the corpus's own scorer (`../shared/corpus/extraction/score.py`, the Zyte b
 and prints precision/recall/F1 and docs/s of each, and newsmon's ratios to the baseline.
 The corpus is read from `../shared`, never copied into the project.
 """
+
 from __future__ import annotations
 
 import argparse

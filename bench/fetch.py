@@ -11,49 +11,34 @@ apply per server), each answering every request after `--latency-ms`. Then, in t
    `trafilatura.extract` on every page (no loading).
 The politeness bound is hosts × min(1 / delay, per-host concurrency / latency) pages/s.
 """
+
 from __future__ import annotations
 
 import argparse
 import os
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.news_site import article_html  # noqa: E402
+from bench.loopback import ROBOTS_ALLOW_ALL, Answer, serve
+from tests.support.news_site import article_html
 
 
-def serve(host: str, latency_s: float) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+def serve_articles(host: str, latency_s: float) -> ThreadingHTTPServer:
+    def respond(path: str, _headers: object, _base: str) -> Answer:
+        if path == "/robots.txt":
+            return ROBOTS_ALLOW_ALL
+        number = int(path.rsplit("-", 1)[-1])
+        return Answer(article_html(number, extra=f"<p>Served by {host} as page {number}.</p>"), "text/html")
 
-        def do_GET(self) -> None:  # noqa: N802
-            time.sleep(latency_s)
-            if self.path == "/robots.txt":
-                body, kind = b"User-agent: *\nAllow: /\n", "text/plain"
-            else:
-                number = int(self.path.rsplit("-", 1)[-1])
-                body, kind = article_html(number, extra=f"<p>Served by {host} as page {number}.</p>"), "text/html"
-            self.send_response(200)
-            self.send_header("Content-Type", f"{kind}; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer((host, 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return serve(host, latency_s, respond)
 
 
 def run_newsmon(url_file: Path, db_path: Path, delay_s: float) -> tuple[float, float]:
@@ -105,9 +90,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=16, help="trafilatura download threads (= our max_concurrency)")
     args = parser.parse_args()
 
-    servers = [serve(f"127.0.0.{i + 2}", args.latency_ms / 1000) for i in range(args.hosts)]
-    urls = [f"http://{servers[i % args.hosts].server_address[0]}:{servers[i % args.hosts].server_address[1]}"
-            f"/news/story-{i}" for i in range(args.urls)]
+    servers = [serve_articles(f"127.0.0.{i + 2}", args.latency_ms / 1000) for i in range(args.hosts)]
+    urls = [
+        f"http://{servers[i % args.hosts].server_address[0]}:{servers[i % args.hosts].server_address[1]}/news/story-{i}"
+        for i in range(args.urls)
+    ]
     per_host_rate = min(1 / args.delay_s if args.delay_s else float("inf"), 2 / (args.latency_ms / 1000))
     bound = args.hosts * per_host_rate
 
@@ -122,10 +109,14 @@ def main() -> None:
     print(f"{args.urls} URLs on {args.hosts} hosts, {args.latency_ms:.0f} ms latency, {args.delay_s} s per-host delay")
     print(f"politeness bound            {bound:8.1f} pages/s  ({args.urls / bound:6.1f} s)")
     print(f"newsmon fetch→extract→load  {ours:8.1f} pages/s  ({ours_s:6.1f} s)  = {ours / bound:.2f} × bound")
-    print(f"  of which inside the flow run{args.urls / flow_s:8.1f} pages/s  ({flow_s:6.1f} s)  = "
-          f"{args.urls / flow_s / bound:.2f} × bound (the rest: Prefect's temporary server)")
-    print(f"trafilatura download+extract{theirs:8.1f} pages/s  ({theirs_s:6.1f} s, {theirs_pages} pages)"
-          f"  = {theirs / bound:.2f} × bound")
+    print(
+        f"  of which inside the flow run{args.urls / flow_s:8.1f} pages/s  ({flow_s:6.1f} s)  = "
+        f"{args.urls / flow_s / bound:.2f} × bound (the rest: Prefect's temporary server)"
+    )
+    print(
+        f"trafilatura download+extract{theirs:8.1f} pages/s  ({theirs_s:6.1f} s, {theirs_pages} pages)"
+        f"  = {theirs / bound:.2f} × bound"
+    )
     print(f"newsmon / trafilatura       {ours / theirs:8.2f} ×")
 
 

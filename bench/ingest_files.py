@@ -9,6 +9,7 @@ into fresh temp DuckDB files:
 once with NEWSMON_EXTRACT_PROCESSES=1 (the baseline) and once with one process per core, and
 prints pages/s of each and the ratio.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -8,56 +8,38 @@ process against a temp DuckDB file: the first run (polls every feed, fetches eve
 idle run right after with every source made due again (every feed answers 304: nothing new), and
 a second idle run, and prints their times and the idle/first ratio.
 """
+
 from __future__ import annotations
 
 import argparse
 import os
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.message import Message
 from pathlib import Path
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.news_site import article_html, rss  # noqa: E402
+from bench.loopback import ROBOTS_ALLOW_ALL, Answer, serve
+from tests.support.news_site import article_html, rss
 
 
 def serve_feed(host: str, items: int, latency_s: float) -> str:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def respond(path: str, headers: Message, base: str) -> Answer:
+        if path == "/feed.xml":
+            if headers.get("If-None-Match") == '"v1"':
+                return Answer(status=304, headers={"ETag": '"v1"'})
+            feed = rss([f"{base}/news/story-{n}" for n in range(items)])
+            return Answer(feed, "application/rss+xml", headers={"ETag": '"v1"'})
+        if path == "/robots.txt":
+            return ROBOTS_ALLOW_ALL
+        page = article_html(int(path.rsplit("-", 1)[-1]), extra=f"<p>From {host}.</p>")
+        return Answer(page, "text/html", headers={"ETag": '"v1"'})
 
-        def do_GET(self) -> None:  # noqa: N802
-            time.sleep(latency_s)
-            base = f"http://{host}:{self.server.server_address[1]}"
-            if self.path == "/feed.xml":
-                if self.headers.get("If-None-Match") == '"v1"':
-                    self.send_response(304)
-                    self.send_header("ETag", '"v1"')
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                body, kind = rss([f"{base}/news/story-{n}" for n in range(items)]), "application/rss+xml"
-            elif self.path == "/robots.txt":
-                body, kind = b"User-agent: *\nAllow: /\n", "text/plain"
-            else:
-                body, kind = article_html(int(self.path.rsplit("-", 1)[-1]), extra=f"<p>From {host}.</p>"), "text/html"
-            self.send_response(200)
-            self.send_header("Content-Type", f"{kind}; charset=utf-8")
-            self.send_header("ETag", '"v1"')
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer((host, 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve(host, latency_s, respond)
     return f"http://{host}:{server.server_address[1]}/feed.xml"
 
 
@@ -75,8 +57,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         watchlist = Path(tmp) / "watchlist.toml"
-        watchlist.write_text("".join(f'[[source]]\nname = "feed-{i}"\nkind = "feed"\nurl = "{url}"\n\n'
-                                     for i, url in enumerate(feeds)))
+        watchlist.write_text(
+            "".join(f'[[source]]\nname = "feed-{i}"\nkind = "feed"\nurl = "{url}"\n\n' for i, url in enumerate(feeds))
+        )
         db_path = Path(tmp) / "monitor.duckdb"
         timings = []
         for label in ("first run", "idle run", "idle run again"):
@@ -89,9 +72,11 @@ def main() -> None:
 
     print(f"{args.feeds} local feeds × {args.items} articles, {args.latency_ms:.0f} ms latency")
     for label, seconds, summary in timings:
-        print(f"{label:15} {seconds:6.2f} s (flow {summary.seconds:5.2f} s): {summary.sources_polled} sources polled, "
-              f"{summary.urls_fetched} fetched, {summary.urls_not_modified} not modified, "
-              f"{summary.counts.articles_new} new articles")
+        print(
+            f"{label:15} {seconds:6.2f} s (flow {summary.seconds:5.2f} s): {summary.sources_polled} sources polled, "
+            f"{summary.urls_fetched} fetched, {summary.urls_not_modified} not modified, "
+            f"{summary.counts.articles_new} new articles"
+        )
     first, idle = timings[0][1], timings[1][1]
     print(f"idle / first    {idle / first:6.2f} ×")
 

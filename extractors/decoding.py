@@ -1,10 +1,22 @@
-"""Bytes of a text dump -> one str with "\\n" line endings, or a clear rejection."""
+"""Bytes -> text, for every input: the one place newsmon decodes and unpacks.
+
+`decode_text` turns a local text dump into one str with "\\n" line endings, or a clear
+rejection; `decode_body` turns a fetched page or feed into text, never failing; `gunzip`
+unpacks a gzip file under a size limit, for local `.gz` inputs and `.xml.gz` sitemaps alike.
+All three share one byte-order-mark table and one legacy-encoding guess (charset-normalizer).
+"""
+
 from __future__ import annotations
 
 import codecs
+import re
+import zlib
 
-from extractors.charset import guess_decode
-from extractors.errors import BinaryInput, EmptyInput, UndecodableInput
+import charset_normalizer
+
+from extractors.errors import BinaryInput, EmptyInput, GunzipFailed, UndecodableInput
+
+__all__ = ["decode_body", "decode_text", "gunzip"]
 
 # Signatures of the binary formats people most often drop into an inbox by mistake.
 _MAGIC_NUMBERS: dict[bytes, str] = {
@@ -18,12 +30,28 @@ _MAGIC_NUMBERS: dict[bytes, str] = {
     b"\x1f\x8b": "gzip",
 }
 
-# UTF-16 text is full of NUL bytes, so its BOM must be recognised before the binary checks.
-_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# Byte-order marks and the codec that decodes (and strips) each.
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 # C0 control bytes that do not occur in text; tab, LF, VT, FF and CR do.
 _CONTROL_BYTES = frozenset(range(0x20)) - {0x09, 0x0A, 0x0B, 0x0C, 0x0D} | {0x7F}
 _MAX_CONTROL_SHARE = 0.10
+
+# Browsers fall back to windows-1252 for undeclared Western pages; charset-normalizer, on a
+# short text, often ties it with cp1250/cp1257 and picks one of those (so "Café" becomes
+# "Cafķ"). Among the equally clean candidates we prefer the web's default.
+_PREFERRED_LEGACY = "cp1252"
+
+_CHARSET_PARAM = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""")
+# As browsers do (WHATWG Encoding): these labels mean windows-1252, which also covers the
+# "smart quotes" that pages labelled latin-1 are full of.
+_BROWSER_CHARSETS = dict.fromkeys(("iso-8859-1", "latin1", "latin-1", "us-ascii", "ascii"), "cp1252")
+_SNIFF_BYTES = 4096  # <meta charset> belongs in the first 1024 bytes; allow some slack
+
+
+# --- local text dumps: decoded or rejected -------------------------------------------------
 
 
 def decode_text(data: bytes) -> str:
@@ -34,7 +62,8 @@ def decode_text(data: bytes) -> str:
     """
     if not data:
         raise EmptyInput("file is empty (0 bytes)")
-    if data.startswith(_UTF16_BOMS):
+    # UTF-16 text is full of NUL bytes, so its BOM must be recognised before the binary checks.
+    if _bom_charset(data) == "utf-16":
         text = _decode_utf16(data)
     else:
         _reject_binary(data)
@@ -74,9 +103,90 @@ def _decode_utf8_or_legacy(data: bytes) -> str:
 
 def _decode_legacy(data: bytes) -> str:
     """Not UTF-8: most likely a single-byte encoding such as cp1252 or latin-1."""
-    text = guess_decode(data)
+    text = _guess_decode(data)
     if text is None:
         raise UndecodableInput(
             f"file is not UTF-8 and no known encoding decodes its {len(data)} bytes to plausible text"
         )
     return text
+
+
+# --- fetched pages and feeds: always some text -----------------------------------------------
+
+
+def decode_body(body: bytes, content_type: str | None) -> str:
+    """Bytes of a page or feed as text: a BOM, else the Content-Type charset, else a
+    <meta charset> or <?xml encoding?> declaration, else charset-normalizer's detection.
+
+    A declared charset is used only if it really decodes the bytes, so a wrong header falls
+    through to the next clue. Bytes that no encoding explains come back with U+FFFD
+    replacement characters rather than failing: the rest of the page is still readable.
+    """
+    for label in (_bom_charset(body), _header_charset(content_type), _declared_charset(body)):
+        text = _decode_as(body, label)
+        if text is not None:
+            return text
+    guessed = _guess_decode(body)
+    return guessed if guessed is not None else body.decode("utf-8", errors="replace")
+
+
+def _header_charset(content_type: str | None) -> str | None:
+    match = _CHARSET_PARAM.search(content_type or "")
+    return match[1] if match else None
+
+
+def _declared_charset(body: bytes) -> str | None:
+    head = body[:_SNIFF_BYTES]
+    match = _XML_ENCODING.match(head) or _META_CHARSET.search(head)
+    return match[1].decode("ascii") if match else None
+
+
+def _decode_as(body: bytes, label: str | None) -> str | None:
+    """`body` decoded with the charset `label`, or None if the label is unknown or wrong."""
+    if not label:
+        return None
+    charset = _BROWSER_CHARSETS.get(label.lower(), label)
+    try:
+        return body.decode(charset)
+    except (LookupError, UnicodeDecodeError):
+        return None
+
+
+# --- shared by both ------------------------------------------------------------------------
+
+
+def _bom_charset(data: bytes) -> str | None:
+    return next((charset for bom, charset in _BOMS if data.startswith(bom)), None)
+
+
+def _guess_decode(data: bytes) -> str | None:
+    """Bytes that are not valid UTF-8 and declare nothing usable, decoded with the most
+    plausible encoding, or None when nothing fits."""
+    results = charset_normalizer.from_bytes(data)
+    best = results.best()
+    if best is None:
+        return None
+    for match in results:
+        if match.encoding == _PREFERRED_LEGACY and match.chaos <= best.chaos:
+            return str(match)
+    return str(best)
+
+
+# --- gzip files ------------------------------------------------------------------------------
+
+
+def gunzip(data: bytes, limit: int) -> bytes:
+    """The content of a gzip file, never unpacking more than `limit` + 1 bytes (so a gzip bomb
+    stops there). Raises GunzipFailed: "corrupt", "too_large" (over `limit`) or "truncated"
+    (no end marker: an empty or cut-off file)."""
+    decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip header and trailer required
+    try:
+        # Input that would unpack past limit + 1 bytes stays unconsumed.
+        out = decompressor.decompress(data, limit + 1)
+    except zlib.error as error:
+        raise GunzipFailed("corrupt", str(error)) from error
+    if len(out) > limit:
+        raise GunzipFailed("too_large")
+    if not decompressor.eof:
+        raise GunzipFailed("truncated")
+    return out

@@ -14,6 +14,7 @@ Library use, and where it stops:
   courlan's filters (no feeds, tag/category/archive pages, files, login/imprint pages) and
   look like an article (see `_looks_like_article`).
 """
+
 from __future__ import annotations
 
 import html
@@ -33,8 +34,7 @@ from courlan.filters import (
 from lxml import etree
 from trafilatura.feeds import FeedParameters, find_links
 
-from extractors.errors import UnsupportedInput
-from extractors.errors import InvalidUrl
+from extractors.errors import InvalidUrl, UnsupportedInput
 from extractors.urls import canonical_url, is_url
 
 SourceKind = Literal["feed", "sitemap", "page"]
@@ -119,11 +119,7 @@ def links_from_section_page(page_html: str, page_url: str) -> list[str]:
     except etree.ParserError:
         return []  # "Document is empty": no elements, so no links
     base = urljoin(page_url, next(iter(tree.xpath("//base/@href")), ""))
-    hrefs = [
-        anchor.get("href", "")
-        for anchor in tree.iter("a")
-        if "nofollow" not in (anchor.get("rel") or "").lower()
-    ]
+    hrefs = [anchor.get("href", "") for anchor in tree.iter("a") if "nofollow" not in (anchor.get("rel") or "").lower()]
     page = canonical_url(page_url)
     return [
         url

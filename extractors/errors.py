@@ -34,7 +34,8 @@ two kinds of trouble that end differently.
     │   └── RunInProgress
     ├── ConfigError                a settings or watchlist value a person must fix
     │   └── WatchlistError
-    └── ServiceError               a service newsmon starts or talks to (the Prefect server)
+    ├── ServiceError               a service newsmon starts or talks to (the Prefect server)
+    └── GunzipFailed               internal: each caller turns it into its own InputRejected
 
 An `InputRejected` carries `stage` and `reason`, short stable codes analysts can GROUP BY, and
 `detail`, a sentence a person can act on. Every other branch stops the command: its message
@@ -45,7 +46,10 @@ retries it with backoff; after the last attempt it is recorded like any other); 
 `FetchError` cannot (a 404, a refused address, a PDF where HTML was expected) and is recorded
 once and skipped.
 """
+
 from __future__ import annotations
+
+from typing import Literal
 
 __all__ = [
     "BadContentEncoding",
@@ -59,6 +63,7 @@ __all__ = [
     "EmptyInput",
     "FetchError",
     "FetchTimeout",
+    "GunzipFailed",
     "HttpStatusError",
     "InputRejected",
     "InvalidUrl",
@@ -273,3 +278,14 @@ class WatchlistError(ConfigError):
 
 class ServiceError(NewsmonError):
     """A service newsmon starts or talks to (the local Prefect server) is not usable."""
+
+
+class GunzipFailed(NewsmonError):
+    """Why `extractors.decoding.gunzip` gave up. Never leaves the extractors: each caller turns
+    it into its own InputRejected (a local file's BinaryInput, a fetched sitemap's
+    BadContentEncoding or BodyTooLarge), so `problem` says which of three things went wrong."""
+
+    def __init__(self, problem: Literal["corrupt", "too_large", "truncated"], detail: str = ""):
+        super().__init__(f"{problem}: {detail}" if detail else problem)
+        self.problem = problem
+        self.detail = detail  # zlib's message, for "corrupt"

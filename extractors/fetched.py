@@ -2,6 +2,7 @@
 
 Pure: no network (extractors/fetch/ did that) and no database (warehouse/ does that).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,8 +32,11 @@ def process_fetch_results(targets: list[Target], results: list[FetchResult]) -> 
         if result.error is not None:
             error = result.error
             batch.rejects.append(RejectRecord.from_error(target.url, error))
-            batch.visits.append(_visit(target, kind, result, error_reason=error.reason,
-                                       transient=isinstance(error, TransientFetchError)))
+            batch.visits.append(
+                _visit(
+                    target, kind, result, error_reason=error.reason, transient=isinstance(error, TransientFetchError)
+                )
+            )
             continue
         if result.not_modified:
             batch.not_modified += 1
@@ -84,11 +88,25 @@ def _page_url(declared: str | None, final_url: str) -> str:
     return final_url
 
 
-def _visit(target: Target, kind: str, result: FetchResult, *, error_reason: str | None = None,
-           transient: bool = False, not_modified: bool = False) -> UrlVisit:
+def _visit(
+    target: Target,
+    kind: str,
+    result: FetchResult,
+    *,
+    error_reason: str | None = None,
+    transient: bool = False,
+    not_modified: bool = False,
+) -> UrlVisit:
     return UrlVisit(
-        url=target.url, kind=kind if kind != "unknown" else "article", found_via=target.found_via,
-        found_on=target.found_on, fetched=True, status=result.status, error_reason=error_reason,
-        transient_error=transient, not_modified=not_modified, etag=result.etag,
+        url=target.url,
+        kind=kind if kind != "unknown" else "article",
+        found_via=target.found_via,
+        found_on=target.found_on,
+        fetched=True,
+        status=result.status,
+        error_reason=error_reason,
+        transient_error=transient,
+        not_modified=not_modified,
+        etag=result.etag,
         last_modified=result.last_modified,
     )

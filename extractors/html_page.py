@@ -1,16 +1,15 @@
 """Article text and metadata from an HTML page, with trafilatura. Pure: bytes in, ParsedPage out."""
-from __future__ import annotations
 
-from datetime import datetime
+from __future__ import annotations
 
 import lxml.html
 import trafilatura
-from dateutil import parser as date_parser
 
-from extractors.records import ParsedPage
+from extractors.comments import extract_comment_tree
+from extractors.dates import parse_machine_date
 from extractors.errors import NoArticleText, UndecodableInput
-from extractors.html_comments import extract_comment_tree
 from extractors.language import detect_language
+from extractors.records import ParsedPage
 
 # trafilatura falls back to any text it finds (a lone "Home" link); fewer words is not an article.
 MIN_ARTICLE_WORDS = 10
@@ -20,7 +19,7 @@ DATE_PARAMS = {"outputformat": "%Y-%m-%dT%H:%M:%S%z", "original_date": True, "ex
 
 def extract_html_page(data: bytes | str, source: str) -> ParsedPage:
     """The article body (comments excluded: they are not article text), its metadata, and
-    the reader comments as a tree (extractors.html_comments)."""
+    the reader comments as a tree (extractors.comments)."""
     try:
         document = trafilatura.bare_extraction(
             data,
@@ -42,7 +41,7 @@ def extract_html_page(data: bytes | str, source: str) -> ParsedPage:
         extraction_method="trafilatura",
         title=title,
         author=document.author or None,
-        published_at=_parse_date(document.date),
+        published_at=parse_machine_date(document.date),
         site_name=document.sitename or None,
         language=detect_language(document.text, _declared_language(data)),
         url=document.url or None,
@@ -59,12 +58,6 @@ def _without_leading_title(text: str, title: str | None) -> str:
     return text
 
 
-def _parse_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    return date_parser.isoparse(value)
-
-
 def _declared_language(data: bytes | str) -> str | None:
     """`<html lang>` or `<meta http-equiv=content-language>`; trafilatura leaves language empty."""
     try:
@@ -73,6 +66,8 @@ def _declared_language(data: bytes | str) -> str | None:
         return None
     declared = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
     if not declared:
-        metas = root.xpath("//meta[translate(@http-equiv, 'CONTENT-LANGUAGE', 'content-language')='content-language']/@content")
+        metas = root.xpath(
+            "//meta[translate(@http-equiv, 'CONTENT-LANGUAGE', 'content-language')='content-language']/@content"
+        )
         declared = metas[0] if metas else None
     return declared

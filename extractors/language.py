@@ -1,4 +1,5 @@
 """Language of an article: what the page declares, else detected from the text."""
+
 from __future__ import annotations
 
 import re

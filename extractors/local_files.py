@@ -2,16 +2,17 @@
 
 Reading a file is the only I/O here; parsing stays in the pure parser modules.
 """
+
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from extractors.records import ParsedPage
-from extractors.errors import BinaryInput, InputRejected, MissingInput, UnsupportedInput
+from extractors.decoding import gunzip
+from extractors.errors import BinaryInput, GunzipFailed, InputRejected, MissingInput, UnsupportedInput
 from extractors.html_page import extract_html_page
+from extractors.records import ParsedPage
 from extractors.text_dump import parse_text_dump
 from extractors.urls import is_url, read_url_list
 
@@ -112,15 +113,14 @@ def parse_input(data: bytes, source: str, kind: str) -> ParsedPage:
 
 
 def _gunzip(data: bytes, source: str) -> bytes:
-    decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:
-        out = decompressor.decompress(data, MAX_DECOMPRESSED_BYTES + 1)
-    except zlib.error as exc:
-        raise BinaryInput(f"{Path(source).name} is not valid gzip: {exc}") from exc
-    if len(out) > MAX_DECOMPRESSED_BYTES:
-        raise BinaryInput(f"decompresses to more than {MAX_DECOMPRESSED_BYTES // 2**20} MB (gzip bomb?)")
-    if not decompressor.eof:
-        raise BinaryInput(f"{Path(source).name} is a truncated gzip file")
-    return out
-
-
+        return gunzip(data, MAX_DECOMPRESSED_BYTES)
+    except GunzipFailed as failed:
+        name = Path(source).name
+        if failed.problem == "corrupt":
+            raise BinaryInput(f"{name} is not valid gzip: {failed.detail}") from failed
+        if failed.problem == "too_large":
+            raise BinaryInput(
+                f"decompresses to more than {MAX_DECOMPRESSED_BYTES // 2**20} MB (gzip bomb?)"
+            ) from failed
+        raise BinaryInput(f"{name} is a truncated gzip file") from failed

@@ -5,6 +5,7 @@ fetcher turns URLs into `FetchResult`s with their `FetchAttempt`s; the warehouse
 `RejectRecord`s and `CrawlRecords` and answers with `LoadCounts`; flows pass these between
 the two. Loading, deduplication and ids are the warehouse's job.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
@@ -206,8 +207,14 @@ class RejectRecord:
     input_hash: str | None = None
 
     @classmethod
-    def from_error(cls, source: str, error: BaseException, input_hash: str | None = None,
-                   stage: str = "extract", reason: str = "parser_error") -> RejectRecord:
+    def from_error(
+        cls,
+        source: str,
+        error: BaseException,
+        input_hash: str | None = None,
+        stage: str = "extract",
+        reason: str = "parser_error",
+    ) -> RejectRecord:
         """An InputRejected keeps its own stage, reason and detail; any other exception (a bug
         met on one input) is recorded under `stage`/`reason` with its type and message."""
         if isinstance(error, InputRejected):

@@ -5,6 +5,7 @@ combinations in `_SPAM_WHEN` fired. Single weak signals (a dollar rate, "click h
 a link) occur in ordinary comments, so on their own they never flag anything.
 Repetition of one comment across articles is detected in the database, not here.
 """
+
 from __future__ import annotations
 
 import re
@@ -74,14 +75,20 @@ _SIGNALS: tuple[_Signal, ...] = (
         _matches(
             rf"{_MONEY}\s*(?:/\s*|an?\s+|per\s+)?{_TIME_UNIT}"
             rf"|{_MONEY}\s*(?:hourly|daily|weekly|monthly)"
-            rf"|\b(?:earn(?:ed|ing|s)?|mak(?:e|es|ing)|made|bring in|income of)\s+(?:(?:over|up to|around|about|at least)\s+)?{_MONEY}"
+            rf"|\b(?:earn(?:ed|ing|s)?|mak(?:e|es|ing)|made|bring in|income of)\s+"
+            rf"(?:(?:over|up to|around|about|at least)\s+)?{_MONEY}"
         ),
     ),
-    _Signal("work_from_home", _matches(r"\bwork(?:ing|ed)?\s+(?:from|at)\s+(?:my\s+)?home\b|\bonline\s+job\b|\bhome[- ]based\b")),
+    _Signal(
+        "work_from_home",
+        _matches(r"\bwork(?:ing|ed)?\s+(?:from|at)\s+(?:my\s+)?home\b|\bonline\s+job\b|\bhome[- ]based\b"),
+    ),
     # "check it", "Open This", "sharing this link", "instructions provided here", arrows pointing at a link
     _Signal(
         "call_to_action",
-        _matches(r"\b(?:click|open|visit|check)\s+(?:it|this|here|out)\b|\bthis\s+link\b|\binstructions\s+provided\b|[→➤]"),
+        _matches(
+            r"\b(?:click|open|visit|check)\s+(?:it|this|here|out)\b|\bthis\s+link\b|\binstructions\s+provided\b|[→➤]"
+        ),
     ),
 )
 

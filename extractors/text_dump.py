@@ -8,6 +8,7 @@ comment). Comments are indented: `  N. text` at top level, `•` bullets two spa
 per reply level. Anything unindented in the comment region is page tail (comment form,
 footer links): neither comment nor article text.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -17,12 +18,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 
-from dateutil import parser as date_parser
-
+from extractors.dates import parse_published_date
 from extractors.decoding import decode_text
-from extractors.records import ParsedComment, ParsedPage
 from extractors.errors import NoArticleText
 from extractors.language import detect_language
+from extractors.records import ParsedComment, ParsedPage
 from extractors.spam import classify_comment
 
 EXTRACTION_METHOD = "text_dump"
@@ -36,7 +36,6 @@ _TOP_LEVEL_MARKER = re.compile(r"  \d+\.(?:\s+(?P<text>.*))?")  # exactly two sp
 _REPLY_MARKER = re.compile(r"(?P<indent> {2,})•(?:\s+(?P<text>.*))?")
 _BYLINE = re.compile(r"(?:written\s+)?by\s+(?P<name>.+?)(?:\s*(?:[|,]|\s[-–—])\s*(?P<rest>.+))?", re.IGNORECASE)
 _DATE_PREFIX = re.compile(r"(?:published|updated|last\s+updated|posted|date)(?:\s+on)?\s*:?\s*", re.IGNORECASE)
-_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _SENTENCE_END = (".", ",", ";", ":")
 _CLOSING_QUOTES = "\"'”’)]"
 _NAME_PARTICLES = frozenset({"and", "de", "da", "di", "van", "von", "der", "den", "la", "le", "bin", "al"})
@@ -194,7 +193,7 @@ def _looks_like_headline(line: str) -> bool:
 
 
 def _looks_like_name(text: str, min_words: int, max_words: int) -> bool:
-    """"Jane Smith", "Ursula von der Leyen": capitalised words, no digits, no closing punctuation."""
+    """ "Jane Smith", "Ursula von der Leyen": capitalised words, no digits, no closing punctuation."""
     words = text.split()
     if not min_words <= len(words) <= max_words or text.endswith(_SENTENCE_END):
         return False
@@ -254,7 +253,9 @@ def _take_head(lines: list[str]) -> tuple[_Head, list[str]]:
     lines (a standfirst, say) stay article text.
     """
     head = _Head()
-    body_start = next((index for index, line in enumerate(lines) if line and not _looks_like_headline(line)), len(lines))
+    body_start = next(
+        (index for index, line in enumerate(lines) if line and not _looks_like_headline(line)), len(lines)
+    )
     kept: list[str] = []
     for line in lines[:body_start]:
         if not line:
@@ -282,13 +283,7 @@ def _parse_byline(line: str) -> tuple[str, datetime | None] | None:
 def _parse_date_line(line: str) -> datetime | None:
     """The date a line such as "Published: 3 March 2025 10:14" states, else None."""
     prefix = _DATE_PREFIX.match(line)
-    candidate = line[prefix.end():] if prefix else line
-    if not _YEAR.search(candidate):  # dateutil would read "May" or "Sunday" alone as a date
-        return None
-    try:
-        return date_parser.parse(candidate)
-    except (ValueError, OverflowError):
-        return None  # the line is text, not a date
+    return parse_published_date(line[prefix.end() :] if prefix else line)  # the whole rest must be a date
 
 
 def _is_same_headline(line: str, title: str) -> bool:

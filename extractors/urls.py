@@ -4,6 +4,7 @@ courlan does the normalising (lowercase scheme and host, default ports and track
 parameters removed, query sorted, path quoted). Its `check_url` is not used: its filters
 reject IP-literal and `localhost` hosts, which are legitimate here (intranet mirrors, tests).
 """
+
 from __future__ import annotations
 
 import ipaddress

@@ -1,4 +1,5 @@
 """Crawling orchestration shared by the ingest and monitor flows: fetch → extract → load, in batches."""
+
 from __future__ import annotations
 
 import time
@@ -43,8 +44,11 @@ def crawl(
     seen = {t.url for t in targets}
     given = {t.url for t in targets if t.found_via == "input"}
     pending, deferred, depth = list(targets), [], 0
-    fetch_settings = settings if allow_private_hosts is None else settings.model_copy(
-        update={"allow_private_hosts": allow_private_hosts})
+    fetch_settings = (
+        settings
+        if allow_private_hosts is None
+        else settings.model_copy(update={"allow_private_hosts": allow_private_hosts})
+    )
     with BackgroundFetcher(fetch_settings) as fetcher:
         while pending and summary.urls_fetched < settings.max_urls_per_run:
             if deadline is not None and time.monotonic() >= deadline:
@@ -56,7 +60,7 @@ def crawl(
             chunks = [now_due[i : i + settings.batch_size] for i in range(0, len(now_due), settings.batch_size)]
             fetches = [fetch.submit(fetcher, chunk, known) for chunk in chunks]
             found: list[Target] = []
-            for chunk, fetched in zip(chunks, fetches):
+            for chunk, fetched in zip(chunks, fetches, strict=True):
                 batch = extract_fetched(chunk, fetched.result())
                 new_links = unknown_urls(db_file, [t for t in batch.discovered if t.url not in seen])
                 seen.update(t.url for t in new_links)
@@ -64,8 +68,9 @@ def crawl(
                 found.extend(to_follow)
                 deferred.extend(over_limit)
                 records = CrawlRecords(batch.attempts, batch.visits + discovered_visits(new_links))
-                counts, load_rejects = load(db_file, run_id, fingerprint_batch(batch.pages, "url"), batch.rejects,
-                                            records, settings)
+                counts, load_rejects = load(
+                    db_file, run_id, fingerprint_batch(batch.pages, "url"), batch.rejects, records, settings
+                )
                 summary.counts.add(counts)
                 summary.rejects.extend(batch.rejects + load_rejects)
                 summary.input_rejects += sum(r.source in given for r in batch.rejects + load_rejects)
@@ -75,7 +80,11 @@ def crawl(
                 summary.sources_polled += sum(t.kind not in ("article", "unknown") for t in chunk)
                 logger.info(
                     "fetched %d URLs (%d not modified, %d failed): %d new articles, %d new links",
-                    len(chunk), batch.not_modified, len(batch.rejects), counts.articles_new, len(new_links),
+                    len(chunk),
+                    batch.not_modified,
+                    len(batch.rejects),
+                    counts.articles_new,
+                    len(new_links),
                 )
             depth += 1
             pending = later + found if depth <= settings.max_discovery_depth else later

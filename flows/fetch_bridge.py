@@ -1,4 +1,5 @@
 """The thread bridge that lets synchronous Prefect tasks share one async Fetcher per run."""
+
 from __future__ import annotations
 
 import asyncio

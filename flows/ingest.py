@@ -4,6 +4,7 @@ Work is batched (one task call per batch of inputs, not per article) because Pre
 per-task overhead dominates tiny tasks. Each batch is loaded in one transaction; a
 rejected input is recorded and the run goes on.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -19,9 +20,9 @@ from extractors.local_files import InputFile
 from flows.crawl import crawl
 from flows.parallel import extraction_pool
 from flows.run_record import recorded_run
-from flows.tasks import discover, extract_batch, fingerprint_batch, load
 from flows.settings import Settings
 from flows.summary import RunSummary
+from flows.tasks import discover, extract_batch, fingerprint_batch, load
 
 FLOW_NAME = "ingest"
 EXTRACT_AHEAD = 3  # batches being extracted while one is loaded
@@ -44,7 +45,11 @@ def load_files(db_file: str, run_id: str, files: list[InputFile], settings: Sett
             summary.input_rejects += len(rejects) + len(load_rejects)
             logger.info(
                 "batch %d/%d: %d files, %d new articles, %d new comments, %d rejects",
-                number, len(batches), len(batch), counts.articles_new, counts.comments_new,
+                number,
+                len(batches),
+                len(batch),
+                counts.articles_new,
+                counts.comments_new,
                 len(rejects) + len(load_rejects),
             )
 
@@ -63,8 +68,12 @@ def ingest(
     db_file = str(Path(db_path) if db_path else settings.db_path)
     paths = [str(p) for p in (paths or [settings.seeds_dir])]
     summary = RunSummary(run_id=str(flow_run.id or uuid.uuid4()), db_path=db_file)
-    parameters = {"paths": paths, "db_path": db_file, "batch_size": settings.batch_size,
-                  "allow_private_hosts": allow_private_hosts}
+    parameters = {
+        "paths": paths,
+        "db_path": db_file,
+        "batch_size": settings.batch_size,
+        "allow_private_hosts": allow_private_hosts,
+    }
     with recorded_run(FLOW_NAME, summary, parameters):
         files, targets, discover_rejects = discover(paths)
         summary.inputs_seen = len(files) + len(targets) + len(discover_rejects)

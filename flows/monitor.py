@@ -6,6 +6,7 @@ re-crawls of known articles on their decaying schedule), extract, deduplicate, l
 each URL's next due time. Bounded by `max_urls` and `max_minutes`, so a backlog never makes
 runs overlap: what is left stays due and the next runs work it off.
 """
+
 from __future__ import annotations
 
 import time
@@ -20,9 +21,9 @@ from pydantic import Field
 
 from flows.crawl import crawl
 from flows.run_record import recorded_run
-from flows.tasks import due_targets, read_watchlist, sync_watchlist
 from flows.settings import Settings
 from flows.summary import RunSummary
+from flows.tasks import due_targets, read_watchlist, sync_watchlist
 
 FLOW_NAME = "monitor"
 
@@ -42,8 +43,13 @@ def monitor(
         settings = settings.model_copy(update={"max_urls_per_run": max_urls})
     db_file = str(Path(db_path) if db_path else settings.db_path)
     summary = RunSummary(run_id=str(flow_run.id or uuid.uuid4()), db_path=db_file)
-    parameters = {"watchlist": watchlist, "db_path": db_file, "max_urls": settings.max_urls_per_run,
-                  "max_minutes": max_minutes, "allow_private_hosts": allow_private_hosts}
+    parameters = {
+        "watchlist": watchlist,
+        "db_path": db_file,
+        "max_urls": settings.max_urls_per_run,
+        "max_minutes": max_minutes,
+        "allow_private_hosts": allow_private_hosts,
+    }
     with recorded_run(FLOW_NAME, summary, parameters):
         sources = read_watchlist(watchlist)
         sync_watchlist(db_file, sources, summary.run_id)
@@ -54,6 +60,7 @@ def monitor(
     table = [{"what": name, "count": value} for name, value in summary.rows()]
     table += [{"what": f"errors: {reason}", "count": n} for reason, n in summary.errors_by_reason().items()]
     create_table_artifact(key="monitor-run-counts", table=table, description="newsmon monitor run: what happened")
-    create_markdown_artifact(key="monitor-run-summary", markdown=summary.to_markdown(),
-                             description="newsmon monitor run summary")
+    create_markdown_artifact(
+        key="monitor-run-summary", markdown=summary.to_markdown(), description="newsmon monitor run summary"
+    )
     return summary

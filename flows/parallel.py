@@ -1,4 +1,5 @@
 """A process pool for CPU-bound extraction (trafilatura is ~25 pages/s per core here)."""
+
 from __future__ import annotations
 
 import multiprocessing

@@ -1,4 +1,5 @@
 """Bookkeeping every flow run shares: the run lock, its `runs` row, and the analysts' snapshot."""
+
 from __future__ import annotations
 
 import time
@@ -7,8 +8,8 @@ from contextlib import contextmanager
 
 from prefect import get_run_logger
 
-from flows.tasks import end_run, publish_for_analysts, start_run
 from flows.summary import RunSummary
+from flows.tasks import end_run, publish_for_analysts, start_run
 from warehouse.run_lock import exclusive_run
 
 

@@ -5,6 +5,7 @@ rather than copying their fields, so a fetch limit is declared once, with its de
 `NEWSMON_MAX_ATTEMPTS=2` reaches the fetcher unchanged. Pass `settings` itself wherever a
 `FetchSettings` or a `RecrawlPolicy` is wanted.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,7 +27,8 @@ class Settings(BaseSettings, FetchSettings, RecrawlPolicy):
     seeds_dir: Path = Field(Path("seeds"), description="what `newsmon ingest` reads when given no paths")
     batch_size: int = Field(200, ge=1, description="inputs per extract/load batch (one transaction each)")
     extract_processes: int = Field(
-        default_factory=lambda: os.cpu_count() or 1, ge=1,
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
         description="processes extracting local files in large runs (1: in the flow's process)",
     )
     max_urls_per_run: int = Field(1000, ge=1, description="fetches per run; the rest stay due in `urls`")

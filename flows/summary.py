@@ -1,10 +1,11 @@
 """The run summary a person reads: in the terminal, as a Prefect artifact, in `runs`."""
+
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from warehouse.load import LoadCounts, RejectRecord
+from extractors.records import LoadCounts, RejectRecord
 
 
 @dataclass
@@ -70,5 +71,10 @@ class RunSummary:
         return "\n".join(lines) + "\n"
 
     def as_dict(self) -> dict:
-        return {"run_id": self.run_id, "inputs_seen": self.inputs_seen, **asdict(self.counts),
-                "rejects": len(self.rejects), "status": self.status}
+        return {
+            "run_id": self.run_id,
+            "inputs_seen": self.inputs_seen,
+            **asdict(self.counts),
+            "rejects": len(self.rejects),
+            "status": self.status,
+        }

@@ -5,6 +5,7 @@ analyst's --live session); fetching retries inside the fetcher; parsing never ra
 `cache_policy=NONE`: inputs are large or unhashable (a fetcher) and results must not be
 reused across runs.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -12,8 +13,9 @@ from concurrent.futures import Executor
 
 from prefect import task
 from prefect.cache_policies import NONE
+from prefect.states import State
 
-from extractors.errors import InputRejected
+from extractors.errors import DatabaseBusy, InputRejected, NewsmonError
 from extractors.fetched import EXPECT_BY_KIND, process_fetch_results
 from extractors.local_files import (
     InputFile,
@@ -54,6 +56,23 @@ from warehouse.runs import (
 )
 from warehouse.sources import sync_sources
 from warehouse.timeutil import utc_now
+
+
+def worth_retrying(_task: object, _task_run: object, state: State) -> bool:
+    """Retry storage I/O that may work a second later (a busy file, an OS error), never a
+    mistake that stays (an edited migration, a bad watchlist): those fail at once, clearly."""
+    try:
+        state.result()
+    except DatabaseBusy:
+        return True
+    except NewsmonError:
+        return False
+    except Exception:
+        return True
+    return False
+
+
+STORAGE_RETRIES = {"retries": 2, "retry_delay_seconds": [1, 5], "retry_condition_fn": worth_retrying}
 
 
 @task(cache_policy=NONE)
@@ -119,13 +138,13 @@ def fingerprint_batch(pages: list[ParsedPage], source_kind: str) -> list[PageToL
     return [PageToLoad(page, fingerprint_article(page.url, page.title, page.text), source_kind) for page in pages]
 
 
-@task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
+@task(cache_policy=NONE, **STORAGE_RETRIES)
 def read_validators(db_path: str, urls: list[str]) -> dict[str, tuple[str | None, str | None]]:
     with db.writer(db_path) as con:
         return validators(con, urls)
 
 
-@task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
+@task(cache_policy=NONE, **STORAGE_RETRIES)
 def unknown_urls(db_path: str, targets: list[Target]) -> list[Target]:
     """Links not yet in the frontier: known ones are re-fetched on their own schedule, not per mention."""
     with db.writer(db_path) as con:
@@ -134,8 +153,9 @@ def unknown_urls(db_path: str, targets: list[Target]) -> list[Target]:
 
 
 @task(cache_policy=NONE)
-def fetch(fetcher: BackgroundFetcher, targets: list[Target],
-          known: dict[str, tuple[str | None, str | None]]) -> list[FetchResult]:
+def fetch(
+    fetcher: BackgroundFetcher, targets: list[Target], known: dict[str, tuple[str | None, str | None]]
+) -> list[FetchResult]:
     """Fetch concurrently within the politeness limits; the fetcher retries transient errors itself."""
     return fetcher.fetch_many(
         FetchRequest(t.url, *known.get(t.url, (None, None)), expect=EXPECT_BY_KIND[t.kind]) for t in targets
@@ -147,10 +167,15 @@ def extract_fetched(targets: list[Target], results: list[FetchResult]) -> CrawlB
     return process_fetch_results(targets, results)
 
 
-@task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
-def load(db_path: str, run_id: str, pages: list[PageToLoad], rejects: list[RejectRecord],
-         crawl: CrawlRecords | None = None,
-         policy: RecrawlPolicy | None = None) -> tuple[LoadCounts, list[RejectRecord]]:
+@task(cache_policy=NONE, **STORAGE_RETRIES)
+def load(
+    db_path: str,
+    run_id: str,
+    pages: list[PageToLoad],
+    rejects: list[RejectRecord],
+    crawl: CrawlRecords | None = None,
+    policy: RecrawlPolicy | None = None,
+) -> tuple[LoadCounts, list[RejectRecord]]:
     """Load a batch; returns its counts and the pages the database refused (as rejects, recorded)."""
     # Retried: the database file may be briefly held by an analyst's --live session.
     with db.writer(db_path) as con:
@@ -160,9 +185,15 @@ def load(db_path: str, run_id: str, pages: list[PageToLoad], rejects: list[Rejec
             return _load_page_by_page(con, run_id, pages, rejects, crawl, policy, batch_error)
 
 
-def _load_page_by_page(con, run_id: str, pages: list[PageToLoad], rejects: list[RejectRecord],  # noqa: ANN001
-                       crawl: CrawlRecords | None, policy: RecrawlPolicy | None,
-                       batch_error: Exception) -> tuple[LoadCounts, list[RejectRecord]]:
+def _load_page_by_page(
+    con,
+    run_id: str,
+    pages: list[PageToLoad],
+    rejects: list[RejectRecord],
+    crawl: CrawlRecords | None,
+    policy: RecrawlPolicy | None,
+    batch_error: Exception,
+) -> tuple[LoadCounts, list[RejectRecord]]:
     """A batch failed: load its pages one by one so one page's data costs only that page.
 
     If even the rest (the rejects, the fetch log) cannot be written, the data is not the
@@ -181,22 +212,23 @@ def _load_page_by_page(con, run_id: str, pages: list[PageToLoad], rejects: list[
     return counts, load_rejects
 
 
-@task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
+@task(cache_policy=NONE, **STORAGE_RETRIES)
 def start_run(db_path: str, run_id: str, flow_name: str, parameters: dict) -> int:
     with db.writer(db_path) as con:
         record_run_start(con, run_id, flow_name, parameters)
         return mark_abandoned_runs(con, run_id)
 
 
-@task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
+@task(cache_policy=NONE, **STORAGE_RETRIES)
 def end_run(db_path: str, summary: RunSummary, status: str, error: str | None = None) -> None:
     with db.writer(db_path) as con:
-        crawl = CrawlCounts(summary.sources_polled, summary.urls_fetched, summary.urls_not_modified,
-                            summary.urls_discovered)
+        crawl = CrawlCounts(
+            summary.sources_polled, summary.urls_fetched, summary.urls_not_modified, summary.urls_discovered
+        )
         record_run_end(con, summary.run_id, status, summary.inputs_seen, summary.counts, crawl, error)
 
 
-@task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
+@task(cache_policy=NONE, **STORAGE_RETRIES)
 def publish_for_analysts(db_path: str) -> str:
     return str(publish_snapshot(db_path))
 
@@ -206,13 +238,13 @@ def read_watchlist(path: str) -> list[WatchedSource]:
     return load_watchlist(path)
 
 
-@task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
+@task(cache_policy=NONE, **STORAGE_RETRIES)
 def sync_watchlist(db_path: str, sources: list[WatchedSource], run_id: str) -> None:
     with db.writer(db_path) as con:
         sync_sources(con, sources, run_id, utc_now())
 
 
-@task(cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5])
+@task(cache_policy=NONE, **STORAGE_RETRIES)
 def due_targets(db_path: str, limit: int) -> list[Target]:
     """What is due: sources first (they find the news), then never-fetched URLs, then re-crawls."""
     with db.writer(db_path) as con:

@@ -3,6 +3,7 @@
 `newsmon watch add|list|remove` edit the file (comments and layout are kept, via tomlkit);
 every monitor run reads it and syncs it into the `sources` table and the `urls` frontier.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,7 +13,6 @@ import tomlkit
 from extractors.errors import InputRejected, WatchlistError
 from extractors.records import WatchedSource
 from extractors.urls import canonical_url
-
 from flows.settings import Settings
 
 SOURCE_KINDS = ("feed", "sitemap", "section")
@@ -48,8 +48,9 @@ def validated_source(entry: dict, where: str) -> WatchedSource:
 
 def load_watchlist(path: str | Path) -> list[WatchedSource]:
     document = _read(Path(path))
-    sources = [validated_source(dict(entry), f"{path}: source #{i + 1}")
-               for i, entry in enumerate(document.get("source", []))]
+    sources = [
+        validated_source(dict(entry), f"{path}: source #{i + 1}") for i, entry in enumerate(document.get("source", []))
+    ]
     names = [s.name for s in sources]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -63,8 +64,15 @@ def add_source(path: str | Path, source: WatchedSource) -> None:
     if any(entry.get("name") == source.name for entry in document.get("source", [])):
         raise WatchlistError(f"{path}: a source named {source.name!r} already exists")
     entry = tomlkit.table()
-    entry.update({"name": source.name, "kind": source.kind, "url": source.url,
-                  "poll_interval_min": source.poll_interval_min, "tags": list(source.tags)})
+    entry.update(
+        {
+            "name": source.name,
+            "kind": source.kind,
+            "url": source.url,
+            "poll_interval_min": source.poll_interval_min,
+            "tags": list(source.tags),
+        }
+    )
     if source.max_new_articles is not None:
         entry["max_new_articles"] = source.max_new_articles
     if "source" not in document:

@@ -1,4 +1,5 @@
 """`newsmon`: the front door. Library errors become one clear line and an exit code here."""
+
 from __future__ import annotations
 
 import os
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from flows.summary import RunSummary
 
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # an error is one line, however long
 
 
 class Exit(IntEnum):
@@ -58,8 +59,9 @@ class _OneLineErrors(TyperGroup):
             fail(str(exc))
 
 
-app = typer.Typer(help="newsmon: news pages and their reader comments, into DuckDB.", no_args_is_help=True,
-                  cls=_OneLineErrors)
+app = typer.Typer(
+    help="newsmon: news pages and their reader comments, into DuckDB.", no_args_is_help=True, cls=_OneLineErrors
+)
 
 
 def _db_path(given: Path | None) -> Path:
@@ -87,8 +89,10 @@ def ingest(
     db_path: DbOption = None,
     allow_private_hosts: Annotated[
         bool,
-        typer.Option("--allow-private-hosts", help="fetch loopback/private addresses (tests, intranet sources); "
-                     "also NEWSMON_ALLOW_PRIVATE_HOSTS=1"),
+        typer.Option(
+            "--allow-private-hosts",
+            help="fetch loopback/private addresses (tests, intranet sources); also NEWSMON_ALLOW_PRIVATE_HOSTS=1",
+        ),
     ] = False,
 ) -> None:
     """Ingest seed dumps, saved HTML pages and URLs into the warehouse and print a summary."""
@@ -150,9 +154,12 @@ def sql(
 def stats(db_path: DbOption = None, live: LiveOption = False) -> None:
     """Row counts of every table."""
     with db.reader(_analyst_db_path(db_path, live)) as con:
-        tables = [r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' ORDER BY 1"
-        ).fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' ORDER BY 1"
+            ).fetchall()
+        ]
         counts = [(t, con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for t in tables]
     table = Table("table", "rows")
     for name, count in counts:
@@ -186,7 +193,10 @@ def monitor(
     from flows.monitor import monitor as monitor_flow
 
     summary = monitor_flow(
-        watchlist=str(watchlist), db_path=str(_db_path(db_path)), max_urls=max_urls, max_minutes=max_minutes,
+        watchlist=str(watchlist),
+        db_path=str(_db_path(db_path)),
+        max_urls=max_urls,
+        max_minutes=max_minutes,
         allow_private_hosts=True if allow_private_hosts else None,
     )
     _print_summary(summary, "newsmon monitor")
@@ -194,7 +204,9 @@ def monitor(
 
 @app.command()
 def serve(
-    port: Annotated[int, typer.Option(help="port of the local Prefect server started when PREFECT_API_URL is unset")] = 4200,
+    port: Annotated[
+        int, typer.Option(help="port of the local Prefect server started when PREFECT_API_URL is unset")
+    ] = 4200,
 ) -> None:
     """Run the deployments of deploy/prefect.yaml on their schedules from this process (Ctrl-C stops)."""
     _quiet_prefect_defaults()
@@ -204,8 +216,10 @@ def serve(
     specs = read_deployments()
     try:
         with prefect_api(port, Path("data/prefect-server.log")) as api_url:
-            console.print(f"serving {', '.join(s.name for s in specs)} against {api_url} "
-                          f"(UI: {api_url.removesuffix('/api')}); Ctrl-C stops")
+            console.print(
+                f"serving {', '.join(s.name for s in specs)} against {api_url} "
+                f"(UI: {api_url.removesuffix('/api')}); Ctrl-C stops"
+            )
             serve_deployments(specs)
     except ServiceError as exc:
         fail(f"{exc}; see data/prefect-server.log")
@@ -214,7 +228,9 @@ def serve(
 @app.command()
 def diff(
     article_id: Annotated[str, typer.Argument(help="an article_id (see the edited_articles view)")],
-    from_revision: Annotated[Optional[int], typer.Option("--from", help="older revision (default: the one before --to)")] = None,
+    from_revision: Annotated[
+        Optional[int], typer.Option("--from", help="older revision (default: the one before --to)")
+    ] = None,
     to_revision: Annotated[Optional[int], typer.Option("--to", help="newer revision (default: the latest)")] = None,
     db_path: DbOption = None,
     live: LiveOption = False,
@@ -238,8 +254,12 @@ def diff(
     (old_title, old_text, old_seen), (new_title, new_text, new_seen) = revisions[older], revisions[newer]
     if old_title != new_title:
         console.print(f"title: {old_title!r} → {new_title!r}")
-    text = readable_diff(old_text, new_text, f"revision {older} ({old_seen:%Y-%m-%d %H:%M} UTC)",
-                         f"revision {newer} ({new_seen:%Y-%m-%d %H:%M} UTC)")
+    text = readable_diff(
+        old_text,
+        new_text,
+        f"revision {older} ({old_seen:%Y-%m-%d %H:%M} UTC)",
+        f"revision {newer} ({new_seen:%Y-%m-%d %H:%M} UTC)",
+    )
     console.print(text or "(texts are identical)", markup=False, highlight=False)
 
 
@@ -261,9 +281,17 @@ def watch_add(
     """Add a source."""
     from flows.watchlist import add_source, validated_source
 
-    source = validated_source({"name": name, "kind": kind, "url": url, "poll_interval_min": interval,
-                               "tags": tag or [], **({"max_new_articles": max_new} if max_new else {})},
-                              "new source")
+    source = validated_source(
+        {
+            "name": name,
+            "kind": kind,
+            "url": url,
+            "poll_interval_min": interval,
+            "tags": tag or [],
+            **({"max_new_articles": max_new} if max_new else {}),
+        },
+        "new source",
+    )
     add_source(watchlist, source)
     console.print(f"added {source.name} ({source.kind}) {source.url}")
 
@@ -276,8 +304,14 @@ def watch_list(watchlist: WatchlistOption = Path("deploy/watchlist.toml")) -> No
     sources = load_watchlist(watchlist)
     table = Table("name", "kind", "url", "every (min)", "tags", "max new")
     for s in sources:
-        table.add_row(s.name, s.kind, s.url, f"{s.poll_interval_min:g}", ", ".join(s.tags),
-                      "" if s.max_new_articles is None else str(s.max_new_articles))
+        table.add_row(
+            s.name,
+            s.kind,
+            s.url,
+            f"{s.poll_interval_min:g}",
+            ", ".join(s.tags),
+            "" if s.max_new_articles is None else str(s.max_new_articles),
+        )
     console.print(table)
 
 

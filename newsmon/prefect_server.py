@@ -1,6 +1,8 @@
 """Starting and stopping a local Prefect server (for `newsmon serve` and the deployment tests)."""
+
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -51,10 +53,8 @@ def stop_process_group(process: subprocess.Popen, signals: int = 1, timeout_s: f
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-    try:  # children (uvicorn, flow-run subprocesses) that outlived their parent
+    with contextlib.suppress(ProcessLookupError):  # children (uvicorn, flow runs) that outlived their parent
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 @contextmanager
@@ -64,8 +64,14 @@ def local_prefect_server(port: int, env: dict[str, str], log_path: Path, cwd: Pa
     env = {**env, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     env.pop("PREFECT_API_URL", None)
     with open(log_path, "w") as log:
-        server = subprocess.Popen([PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                                  env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        server = subprocess.Popen(
+            [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             wait_until_healthy(api_url, server)
             yield api_url

@@ -4,6 +4,7 @@ For people who do not want to manage a work pool and worker. Schedules need a re
 server (a temporary one cannot schedule), so serve uses PREFECT_API_URL when it is set and
 otherwise starts `prefect server start` on 127.0.0.1 itself, stopping it on exit.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -26,7 +27,7 @@ class DeploymentSpec:
     crons: list[str]
     concurrency_limit: int | None = None
 
-    def flow(self):  # noqa: ANN201 -- a prefect Flow
+    def flow(self):
         path, function = self.entrypoint.split(":")
         module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
         return getattr(module, function)
@@ -68,10 +69,14 @@ def serve_deployments(specs: list[DeploymentSpec]) -> None:
     from prefect import serve
     from prefect.schedules import Cron
 
-    serve(*(
-        spec.flow().to_deployment(
-            name=spec.name, parameters=spec.parameters, schedules=[Cron(c, timezone="UTC") for c in spec.crons],
-            concurrency_limit=spec.concurrency_limit,
+    serve(
+        *(
+            spec.flow().to_deployment(
+                name=spec.name,
+                parameters=spec.parameters,
+                schedules=[Cron(c, timezone="UTC") for c in spec.crons],
+                concurrency_limit=spec.concurrency_limit,
+            )
+            for spec in specs
         )
-        for spec in specs
-    ))
+    )

@@ -1,4 +1,5 @@
 """Shared test set-up: an isolated Prefect home, the real Prefect engine, temp databases."""
+
 from __future__ import annotations
 
 import os
@@ -15,11 +16,7 @@ os.environ.pop("PREFECT_API_URL", None)
 for name in [n for n in os.environ if n.startswith("NEWSMON_")]:
     del os.environ[name]
 
-import pytest  # noqa: E402
-
-SEEDS_DIR = Path(__file__).resolve().parents[1] / "seeds"
-SEED_000 = SEEDS_DIR / "000_b3c46d5755a19dff.txt"
-SEED_003 = SEEDS_DIR / "003_5aa4fa2d1d728a8d.txt"
+import pytest  # noqa: E402 -- after the environment above
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
 """Run the data checks of checks.toml: unique, not_null and references (foreign keys)."""
+
 from __future__ import annotations
 
 import tomllib

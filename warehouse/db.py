@@ -1,4 +1,5 @@
 """Opening the DuckDB file: writers migrate it, readers never hold a write lock."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -2,14 +2,15 @@
 
 - Exact: `content_hash` over the NFKC-normalised, whitespace-folded title and text.
   A re-headlined copy therefore gets its own hash and is caught as a near-duplicate.
-- Near-duplicate: a MinHash signature over 5-word shingles, indexed by LSH bands.
-  Pairs whose estimated Jaccard similarity reaches NEAR_DUPLICATE_THRESHOLD are
-  linked. Only articles sharing a band bucket are compared: no all-pairs scan.
+- Near-duplicate: a MinHash signature over 5-word shingles and its LSH band buckets.
+  The decision against the warehouse (which articles share a bucket, and which of
+  them is similar enough) is warehouse/near_duplicates.py.
 - Comments: `comment_id` hashes the article, the parent's id and the normalised
   text, so the same comment under the same parent is one row, in any snapshot.
 
 Parameters and their reasoning: docs/deduplication.md.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,11 +22,28 @@ from functools import lru_cache
 import numpy as np
 from datasketch import MinHash
 
+__all__ = [
+    "LSH_BANDS",
+    "LSH_ROWS",
+    "NUM_PERM",
+    "SHINGLE_WORDS",
+    "ArticleFingerprint",
+    "article_content_hash",
+    "article_id_for",
+    "comment_content_hash",
+    "comment_id_for",
+    "fingerprint_article",
+    "lsh_buckets",
+    "minhash_signature",
+    "normalize_text",
+    "sha256_hex",
+    "shingles",
+]
+
 SHINGLE_WORDS = 5
 NUM_PERM = 128
 LSH_BANDS = 32
 LSH_ROWS = NUM_PERM // LSH_BANDS  # 4 rows per band: a pair at Jaccard 0.7 becomes a candidate with p > 0.999
-NEAR_DUPLICATE_THRESHOLD = 0.7
 MINHASH_SEED = 1
 MINHASH_SCHEME = "affine32"  # pinned: a datasketch upgrade must not silently change stored signatures
 
@@ -59,7 +77,9 @@ def comment_content_hash(text: str) -> str:
     return sha256_hex(normalize_text(text).casefold())
 
 
-def comment_id_for(article_id: str, parent_id: str | None, content_hash: str, page_comment_id: str | None = None) -> str:
+def comment_id_for(
+    article_id: str, parent_id: str | None, content_hash: str, page_comment_id: str | None = None
+) -> str:
     """From the page's own comment id when it has one (stable even if the text is edited)."""
     if page_comment_id:
         return sha256_hex(article_id, "page-id", page_comment_id)[:16]
@@ -80,9 +100,7 @@ def _permutations():
 
 
 def minhash_signature(text: str) -> np.ndarray:
-    minhash = MinHash(
-        num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME, permutations=_permutations()
-    )
+    minhash = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME, permutations=_permutations())
     minhash.update_batch(list(shingles(text)))
     return minhash.hashvalues.astype(np.uint32)
 
@@ -94,10 +112,6 @@ def lsh_buckets(signature: np.ndarray) -> list[tuple[int, int]]:
         (band, int.from_bytes(hashlib.blake2b(rows[band].tobytes(), digest_size=8).digest(), "little"))
         for band in range(LSH_BANDS)
     ]
-
-
-def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.count_nonzero(a == b)) / len(a)
 
 
 @dataclass(frozen=True)

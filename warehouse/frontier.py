@@ -12,18 +12,22 @@ Re-fetch policy (a RecrawlPolicy; the flows pass their Settings, which extends i
 - a source is never given up: after a permanent failure, or `max_failures` transient ones in
   a row, it is polled at `source_max_interval`.
 """
+
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import datetime
 
 import duckdb
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
-from extractors.records import CrawlRecords, FetchAttempt, UrlVisit
+from extractors.records import CrawlRecords, FetchAttempt
 from warehouse.arrow_io import insert_rows, registered
 from warehouse.timeutil import utc_naive
+
+__all__ = ["RecrawlPolicy", "due_urls", "known_urls", "validators", "write_crawl_records"]
 
 
 class RecrawlPolicy(BaseModel):
@@ -43,9 +47,7 @@ class RecrawlPolicy(BaseModel):
 
 def validators(con: duckdb.DuckDBPyConnection, urls: list[str]) -> dict[str, tuple[str | None, str | None]]:
     """ETag and Last-Modified to send with the next GET of each known URL."""
-    rows = con.execute(
-        "SELECT url, etag, last_modified FROM urls WHERE url IN (SELECT unnest(?))", [urls]
-    ).fetchall()
+    rows = con.execute("SELECT url, etag, last_modified FROM urls WHERE url IN (SELECT unnest(?))", [urls]).fetchall()
     return {url: (etag, last_modified) for url, etag, last_modified in rows}
 
 
@@ -68,16 +70,11 @@ def write_crawl_records(
     con: duckdb.DuckDBPyConnection, run_id: str, records: CrawlRecords, now: datetime, policy: RecrawlPolicy
 ) -> None:
     """Append the fetch log and merge the visits into `urls`; the caller holds the transaction."""
-    if records.attempts:
-        insert_rows(con, "fetches", pa.Table.from_pylist([_attempt_row(a, run_id) for a in records.attempts],
-                                                     schema=_FETCH_SCHEMA))
+    insert_rows(con, "fetches", [_attempt_row(a, run_id) for a in records.attempts])
     visits = {v.url: v for v in records.visits}  # the last word on a URL in this batch wins
     if not visits:
         return
-    rows = [
-        {**{name: getattr(v, name) for name in _VISIT_COLUMNS}, "failed": v.fetched and v.error_reason is not None}
-        for v in visits.values()
-    ]
+    rows = [asdict(v) | {"failed": v.fetched and v.error_reason is not None} for v in visits.values()]
     with registered(con, "url_visits", pa.Table.from_pylist(rows, schema=_VISIT_SCHEMA)):
         con.execute(
             """INSERT INTO urls (url, kind, found_via, found_on, first_seen_at, first_run_id, next_fetch_at)
@@ -122,31 +119,32 @@ def write_crawl_records(
                END
                FROM url_visits v
                WHERE urls.url = v.url AND v.fetched""",
-            {"max_failures": policy.max_failures, "backoff": policy.failure_backoff_min,
-             "offsets": list(policy.recrawl_offsets_h), "source_interval": policy.source_interval_min,
-             "source_max": policy.source_max_interval_min},
+            {
+                "max_failures": policy.max_failures,
+                "backoff": policy.failure_backoff_min,
+                "offsets": list(policy.recrawl_offsets_h),
+                "source_interval": policy.source_interval_min,
+                "source_max": policy.source_max_interval_min,
+            },
         )
 
 
 def _attempt_row(attempt: FetchAttempt, run_id: str) -> dict:
-    row = {"fetch_id": str(uuid.uuid4()), "run_id": run_id, **{name: getattr(attempt, name) for name in _ATTEMPT_COLUMNS}}
-    row["fetched_at"] = utc_naive(attempt.fetched_at)  # the warehouse stores UTC without zone
-    return row
+    """A `fetches` row: the attempt, its run, its time as UTC without zone (as the warehouse stores it)."""
+    return {
+        "fetch_id": str(uuid.uuid4()),
+        "run_id": run_id,
+        **asdict(attempt),
+        "fetched_at": utc_naive(attempt.fetched_at),
+    }
 
 
-_ATTEMPT_COLUMNS = ("url", "final_url", "status", "content_type", "bytes", "elapsed_ms", "attempt",
-                    "error_class", "error_message", "etag", "last_modified", "fetched_at")
-_FETCH_SCHEMA = pa.schema(
-    [("fetch_id", pa.string()), ("run_id", pa.string()), ("url", pa.string()), ("final_url", pa.string()),
-     ("status", pa.int32()), ("content_type", pa.string()), ("bytes", pa.int64()), ("elapsed_ms", pa.int32()),
-     ("attempt", pa.int32()), ("error_class", pa.string()), ("error_message", pa.string()), ("etag", pa.string()),
-     ("last_modified", pa.string()), ("fetched_at", pa.timestamp("us"))]
-)
-_VISIT_COLUMNS = ("url", "kind", "found_via", "found_on", "fetched", "status", "error_reason", "transient_error",
-                  "not_modified", "etag", "last_modified", "article_id")
+# The shape of a UrlVisit plus `failed` (not a table's): the view the frontier's UPDATEs read.
 _VISIT_SCHEMA = pa.schema(
-    [("url", pa.string()), ("kind", pa.string()), ("found_via", pa.string()), ("found_on", pa.string()),
-     ("fetched", pa.bool_()), ("status", pa.int32()), ("error_reason", pa.string()),
-     ("transient_error", pa.bool_()), ("not_modified", pa.bool_()), ("etag", pa.string()),
-     ("last_modified", pa.string()), ("article_id", pa.string()), ("failed", pa.bool_())]
+    [
+        (name, pa.string())
+        for name in ("url", "kind", "found_via", "found_on", "error_reason", "etag", "last_modified", "article_id")
+    ]
+    + [(name, pa.bool_()) for name in ("fetched", "transient_error", "not_modified", "failed")]
+    + [("status", pa.int32())]
 )

@@ -3,6 +3,7 @@
 Safe to re-run: applied versions are skipped. An applied migration whose file
 changed afterwards is an error (fix forward with a new file instead).
 """
+
 from __future__ import annotations
 
 import hashlib

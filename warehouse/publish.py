@@ -6,6 +6,7 @@ copy beside it; analysts read the copy and always see the last finished run,
 whatever the scheduler is doing. `os.replace` swaps the file atomically: a query
 that has the old copy open keeps reading it, the next one opens the new one.
 """
+
 from __future__ import annotations
 
 import os

@@ -5,6 +5,7 @@ open; flows open the database per load batch so readers can get in between.
 This lock spans the whole run, so two runs never interleave their batches and a
 run still marked 'running' without the lock held is known to be dead.
 """
+
 from __future__ import annotations
 
 import fcntl

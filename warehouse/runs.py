@@ -1,4 +1,5 @@
 """The `runs` table: one row per flow run, written at start and completed at the end."""
+
 from __future__ import annotations
 
 import json
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from warehouse.load import LoadCounts
+from extractors.records import LoadCounts
 from warehouse.timeutil import utc_now
 
 
@@ -43,10 +44,24 @@ def record_run_end(
                   comments_spam = ?, rejects = ?, error = ?, sources_polled = ?, urls_fetched = ?,
                   urls_not_modified = ?, urls_discovered = ?, articles_revised = ?
            WHERE run_id = ?""",
-        [utc_now(), status, inputs_seen, counts.articles_new, counts.articles_duplicate,
-         counts.articles_near_duplicate, counts.comments_new, counts.comments_spam, counts.rejects,
-         error, crawl.sources_polled, crawl.urls_fetched, crawl.urls_not_modified, crawl.urls_discovered,
-         counts.articles_updated, run_id],
+        [
+            utc_now(),
+            status,
+            inputs_seen,
+            counts.articles_new,
+            counts.articles_duplicate,
+            counts.articles_near_duplicate,
+            counts.comments_new,
+            counts.comments_spam,
+            counts.rejects,
+            error,
+            crawl.sources_polled,
+            crawl.urls_fetched,
+            crawl.urls_not_modified,
+            crawl.urls_discovered,
+            counts.articles_updated,
+            run_id,
+        ],
     )
 
 

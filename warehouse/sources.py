@@ -1,26 +1,36 @@
 """Syncing the watchlist into the warehouse: the `sources` table and the sources' rows in `urls`."""
+
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
 
-from warehouse.arrow_io import registered, transaction
+from extractors.records import WatchedSource
+from warehouse.arrow_io import registered, table_schema, transaction
 
-if TYPE_CHECKING:  # the watchlist lives in the application layer; only its shape matters here
-    from newsmon.watchlist import Source
+__all__ = ["sync_sources"]
+
+_WATCHED = ("name", "kind", "url", "poll_interval_min", "tags", "max_new_articles")
 
 
-def sync_sources(con: duckdb.DuckDBPyConnection, sources: list[Source], run_id: str, now: datetime) -> None:
+def sync_sources(con: duckdb.DuckDBPyConnection, sources: list[WatchedSource], run_id: str, now: datetime) -> None:
     """Upsert the watched sources; mark the others inactive and stop polling them. One transaction."""
+    columns = table_schema(con, "sources")  # typed like the table, also when the watchlist is empty
     rows = pa.Table.from_pylist(
-        [{"name": s.name, "kind": s.kind, "url": s.url, "poll_interval_min": s.poll_interval_min,
-          "tags": list(s.tags), "max_new_articles": s.max_new_articles} for s in sources],
-        schema=pa.schema([("name", pa.string()), ("kind", pa.string()), ("url", pa.string()),
-                          ("poll_interval_min", pa.float64()), ("tags", pa.list_(pa.string())),
-                          ("max_new_articles", pa.int32())]),
+        [
+            {
+                "name": s.name,
+                "kind": s.kind,
+                "url": s.url,
+                "poll_interval_min": s.poll_interval_min,
+                "tags": list(s.tags),
+                "max_new_articles": s.max_new_articles,
+            }
+            for s in sources
+        ],
+        schema=pa.schema([columns.field(name) for name in _WATCHED]),
     )
     with transaction(con), registered(con, "watchlist", rows):
         con.execute(
@@ -33,7 +43,8 @@ def sync_sources(con: duckdb.DuckDBPyConnection, sources: list[Source], run_id: 
             [now, now],
         )
         con.execute(
-            "UPDATE sources SET active = false, updated_at = ? WHERE active AND name NOT IN (SELECT name FROM watchlist)",
+            """UPDATE sources SET active = false, updated_at = ?
+               WHERE active AND name NOT IN (SELECT name FROM watchlist)""",
             [now],
         )
         con.execute(

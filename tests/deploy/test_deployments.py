@@ -1,4 +1,5 @@
 """deploy/prefect.yaml on a real Prefect server with a real process worker."""
+
 from __future__ import annotations
 
 import json
@@ -11,13 +12,16 @@ from pathlib import Path
 
 import duckdb
 import httpx
+import pytest
 
-from tests.deploy.prefect_services import prefect_server, prefect_worker, run_prefect
-from tests.flows.test_crash_recovery import write_dumps
+from tests.support.dumps import write_dumps
 from tests.support.news_site import publish_feed
+from tests.support.prefect_services import prefect_server, prefect_worker, run_prefect
 from warehouse.checks import run_checks
 
 REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow  # a real Prefect server (and worker): minutes, not seconds
 POOL = "newsmon-process"
 
 
@@ -32,8 +36,9 @@ def trigger(api_url: str, deployment: str, **parameters) -> str:
     """Create a flow run of a deployment through the Prefect REST API; returns its id."""
     deployment_id = httpx.get(f"{api_url}/deployments/name/{deployment}", timeout=10).json()["id"]
     for attempt in range(5):  # the server's SQLite answers 503 now and then while a run finishes
-        response = httpx.post(f"{api_url}/deployments/{deployment_id}/create_flow_run", timeout=10,
-                              json={"parameters": parameters})
+        response = httpx.post(
+            f"{api_url}/deployments/{deployment_id}/create_flow_run", timeout=10, json={"parameters": parameters}
+        )
         if response.status_code != 503:
             break
         time.sleep(1 + attempt)
@@ -60,9 +65,11 @@ def wait_for_batches(api_url: str, flow_run_id: str, at_least: int, timeout: flo
     logs are many, and the first page of a run's logs may hold only those)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        logs = httpx.post(f"{api_url}/logs/filter", timeout=10,
-                          json={"logs": {"flow_run_id": {"any_": [flow_run_id]}}, "sort": "TIMESTAMP_DESC",
-                                "limit": 200}).json()
+        logs = httpx.post(
+            f"{api_url}/logs/filter",
+            timeout=10,
+            json={"logs": {"flow_run_id": {"any_": [flow_run_id]}}, "sort": "TIMESTAMP_DESC", "limit": 200},
+        ).json()
         loaded = [int(m[1]) for entry in logs if (m := re.search(r"batch (\d+)/", entry["message"]))]
         if loaded and max(loaded) >= at_least:
             return
@@ -110,12 +117,18 @@ def test_deployments_run_on_a_worker_and_survive_a_killed_worker(tmp_path, http_
         api_url = env["PREFECT_API_URL"]
         run_prefect(["work-pool", "create", POOL, "--type", "process"], env, project)
         run_prefect(["--no-prompt", "deploy", "--all", "--prefect-file", "deploy/prefect.yaml"], env, project)
-        deployments = {name: httpx.get(f"{api_url}/deployments/name/{name}", timeout=10).json()
-                       for name in ("ingest/ingest-seeds", "monitor/monitor")}
+        deployments = {
+            name: httpx.get(f"{api_url}/deployments/name/{name}", timeout=10).json()
+            for name in ("ingest/ingest-seeds", "monitor/monitor")
+        }
         assert {n: d["entrypoint"] for n, d in deployments.items()} == {
-            "ingest/ingest-seeds": "flows/ingest.py:ingest", "monitor/monitor": "flows/monitor.py:monitor"}
+            "ingest/ingest-seeds": "flows/ingest.py:ingest",
+            "monitor/monitor": "flows/monitor.py:monitor",
+        }
         assert {n: [s["schedule"]["cron"] for s in d["schedules"]] for n, d in deployments.items()} == {
-            "ingest/ingest-seeds": ["0 3 * * *"], "monitor/monitor": ["*/15 * * * *"]}
+            "ingest/ingest-seeds": ["0 3 * * *"],
+            "monitor/monitor": ["*/15 * * * *"],
+        }
 
         # 1. the seeds, through the deployment, into a database outside the working tree
         seeds_db = tmp_path / "seeds.duckdb"
@@ -129,8 +142,9 @@ def test_deployments_run_on_a_worker_and_survive_a_killed_worker(tmp_path, http_
             feed = publish_feed(http_server, [1, 2, 3])
             watchlist.write_text(f'[[source]]\nname = "local"\nkind = "feed"\nurl = "{feed}"\n')
             monitor_db = tmp_path / "monitor.duckdb"
-            monitor_id = trigger(api_url, "monitor/monitor", watchlist=str(watchlist),
-                                 db_path=str(monitor_db), allow_private_hosts=True)
+            monitor_id = trigger(
+                api_url, "monitor/monitor", watchlist=str(watchlist), db_path=str(monitor_db), allow_private_hosts=True
+            )
             assert wait_for_final_state(api_url, monitor_id)["state"]["type"] == "COMPLETED"
         assert counts(seeds_db) == (2, 42)
         assert counts(monitor_db) == (3, 0)
@@ -142,8 +156,7 @@ def test_deployments_run_on_a_worker_and_survive_a_killed_worker(tmp_path, http_
         write_dumps(inputs, 200)  # 200 one-file batches: far more than the log round-trip lets through
         crash_db = tmp_path / "crash.duckdb"
         with prefect_worker(env, POOL, project, marker="doomed"):
-            doomed = trigger(api_url, "ingest/ingest-seeds", db_path=str(crash_db), paths=[str(inputs)],
-                             batch_size=1)
+            doomed = trigger(api_url, "ingest/ingest-seeds", db_path=str(crash_db), paths=[str(inputs)], batch_size=1)
             wait_for_batches(api_url, doomed, at_least=3)
             assert kill_processes_with_env("NEWSMON_TEST_WORKER", "doomed") >= 2  # the worker and its flow run
         articles, comments = counts(crash_db)

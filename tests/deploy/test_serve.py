@@ -1,4 +1,5 @@
 """`newsmon serve`: starts a local Prefect server, serves deploy/prefect.yaml's schedules, cleans up."""
+
 from __future__ import annotations
 
 import shutil
@@ -8,11 +9,14 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from newsmon.prefect_server import free_port, stop_process_group
-from tests.deploy.prefect_services import prefect_env
+from tests.support.prefect_services import prefect_env
 
 REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow  # a real Prefect server (and worker): minutes, not seconds
 
 
 def test_serve_registers_the_scheduled_deployments_and_stops_its_server(tmp_path):
@@ -20,9 +24,15 @@ def test_serve_registers_the_scheduled_deployments_and_stops_its_server(tmp_path
     shutil.copytree(REPO / "deploy", project / "deploy")
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
-    serve = subprocess.Popen([str(Path(sys.executable).with_name("newsmon")), "serve", "--port", str(port)],
-                             cwd=project, env=prefect_env(tmp_path), stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    serve = subprocess.Popen(
+        [str(Path(sys.executable).with_name("newsmon")), "serve", "--port", str(port)],
+        cwd=project,
+        env=prefect_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         deadline, deployments = time.monotonic() + 150, {}
         while time.monotonic() < deadline and len(deployments) < 2:

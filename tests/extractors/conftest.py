@@ -1,4 +1,5 @@
 """Fixtures for the extractor tests: the asyncio backend for anyio (http_server is in tests/conftest.py)."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,4 +8,3 @@ import pytest
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"  # the fetcher is asyncio code; anyio's plugin would also try trio
-

@@ -1,19 +1,20 @@
 from __future__ import annotations
 
 import codecs
+import gzip
 
 import pytest
 
-from extractors.decoding import decode_text
-from extractors.errors import BinaryInput, EmptyInput, UndecodableInput
+from extractors.decoding import decode_body, decode_text, gunzip
+from extractors.errors import BinaryInput, EmptyInput, GunzipFailed, UndecodableInput
 
 
 def test_utf8_is_decoded_as_is() -> None:
-    assert decode_text("Kyiv – “Ukraine” €150bn 🤦🏻‍♂️\n".encode("utf-8")) == "Kyiv – “Ukraine” €150bn 🤦🏻‍♂️\n"
+    assert decode_text("Kyiv – “Ukraine” €150bn 🤦🏻‍♂️\n".encode()) == "Kyiv – “Ukraine” €150bn 🤦🏻‍♂️\n"
 
 
 def test_utf8_bom_is_stripped() -> None:
-    assert decode_text(codecs.BOM_UTF8 + "Headline\n".encode("utf-8")) == "Headline\n"
+    assert decode_text(codecs.BOM_UTF8 + b"Headline\n") == "Headline\n"
 
 
 def test_crlf_and_cr_line_endings_become_lf() -> None:
@@ -79,3 +80,38 @@ def test_bytes_no_encoding_makes_sense_of_are_undecodable() -> None:
     with pytest.raises(UndecodableInput, match="not UTF-8") as rejected:
         decode_text(bytes(range(0x80, 0x100)) * 3)
     assert rejected.value.reason == "undecodable"
+
+
+# --- fetched bodies share the BOM table and the legacy guess ------------------------------------
+
+
+def test_a_body_with_a_utf16_bom_is_decoded_whatever_the_header_says() -> None:
+    assert decode_body("Kraków".encode("utf-16"), "text/html; charset=iso-8859-1") == "Kraków"
+
+
+def test_an_undeclared_cp1252_body_is_guessed_like_a_text_file() -> None:
+    data = "Le café – “quoted” est très bon.".encode("cp1252")
+    assert decode_body(data, "text/html") == decode_text(data)
+
+
+# --- the one size-limited gunzip --------------------------------------------------------------
+
+
+def test_gunzip_unpacks_up_to_the_limit() -> None:
+    assert gunzip(gzip.compress(b"a" * 1000), 1000) == b"a" * 1000
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (gzip.compress(b"a" * 1001), "too_large"),
+        (gzip.compress(b"a" * 1000)[:-4], "truncated"),
+        (b"", "truncated"),
+        (b"\x1f\x8b\x08\x00 not deflate", "corrupt"),
+        (b"not gzip at all", "corrupt"),
+    ],
+)
+def test_gunzip_says_which_problem_stopped_it(data: bytes, problem: str) -> None:
+    with pytest.raises(GunzipFailed) as failed:
+        gunzip(data, 1000)
+    assert failed.value.problem == problem

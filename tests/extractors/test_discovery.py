@@ -1,5 +1,6 @@
 """Discovery: pure parsing of feeds, sitemaps and section pages, then the same over the
 loopback server through the real fetcher (the localhost/IP links must survive)."""
+
 from __future__ import annotations
 
 import gzip
@@ -151,7 +152,13 @@ def test_feed_links_on_localhost_and_ip_hosts_survive() -> None:
 
 
 def test_an_empty_feed_has_no_links() -> None:
-    assert links_from_feed('<rss version="2.0"><channel><title>t</title><link>https://x.example/</link></channel></rss>', "https://x.example/rss") == []
+    assert (
+        links_from_feed(
+            '<rss version="2.0"><channel><title>t</title><link>https://x.example/</link></channel></rss>',
+            "https://x.example/rss",
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize("text", ["<html><body>Hello</body></html>", "just words", ""])
@@ -185,7 +192,10 @@ def test_google_news_sitemap() -> None:
 
 def test_sitemap_without_namespace_and_with_a_latin1_declaration() -> None:
     text = '<?xml version="1.0" encoding="ISO-8859-1"?><urlset><url><loc>http://127.0.0.1:9/café-crème</loc></url></urlset>'
-    assert links_from_sitemap(text, "http://127.0.0.1:9/sitemap.xml") == (["http://127.0.0.1:9/caf%C3%A9-cr%C3%A8me"], [])
+    assert links_from_sitemap(text, "http://127.0.0.1:9/sitemap.xml") == (
+        ["http://127.0.0.1:9/caf%C3%A9-cr%C3%A8me"],
+        [],
+    )
 
 
 def test_plain_text_sitemap() -> None:
@@ -222,7 +232,10 @@ def test_section_page_on_a_loopback_host_keeps_its_links() -> None:
 
 
 def test_base_href_is_honoured() -> None:
-    page = '<html><head><base href="https://news.example.com/archive/"></head><body><a href="old-story-from-last-year">x</a></body></html>'
+    page = (
+        '<html><head><base href="https://news.example.com/archive/"></head>'
+        '<body><a href="old-story-from-last-year">x</a></body></html>'
+    )
     assert links_from_section_page(page, f"{SITE}/world/") == [f"{SITE}/archive/old-story-from-last-year"]
 
 
@@ -264,7 +277,9 @@ async def test_discovery_over_the_loopback_server(http_server: LoopbackServer) -
     http_server.route(
         "/sitemap_index.xml", Reply(body=SITEMAP_INDEX.replace(SITE, site).encode(), content_type="application/xml")
     )
-    http_server.route("/sitemaps/news.xml", Reply(body=NEWS_SITEMAP.replace(SITE, site).encode(), content_type="text/xml"))
+    http_server.route(
+        "/sitemaps/news.xml", Reply(body=NEWS_SITEMAP.replace(SITE, site).encode(), content_type="text/xml")
+    )
     http_server.route(
         "/sitemaps/2026-11.xml.gz",
         Reply(body=gzip.compress(URLSET.replace(SITE, site).encode()), content_type="application/x-gzip"),
@@ -302,4 +317,6 @@ async def test_discovery_over_the_loopback_server(http_server: LoopbackServer) -
         f"{site}/politics/vote",
     ]
     assert detect_source_kind(section.text, section.content_type) == "page"
-    assert links_from_section_page(section.text, section.final_url)[0] == f"{site}/world/2026/11/03/flood-hits-the-north"
+    assert (
+        links_from_section_page(section.text, section.final_url)[0] == f"{site}/world/2026/11/03/flood-hits-the-north"
+    )

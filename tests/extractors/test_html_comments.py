@@ -4,11 +4,11 @@ import json
 from pathlib import Path
 
 import pytest
-import trafilatura
 
-from extractors.records import ParsedComment
+from extractors.comments import FAMILIES, CommentExtraction, extract_comment_tree
 from extractors.errors import EmptyInput
-from extractors.html_comments import CommentExtraction, extract_comment_tree
+from extractors.html_page import extract_html_page
+from extractors.records import ParsedComment
 
 PAGES_DIR = Path(__file__).parent / "comment_pages"
 PAGE_NAMES = sorted(path.stem for path in PAGES_DIR.glob("*.html"))
@@ -50,8 +50,13 @@ def _expected(entry: dict) -> dict:
 
 def test_every_family_and_status_is_in_the_labelled_set() -> None:
     families = {_label(name)["family"] for name in PAGE_NAMES}
-    assert families == {
-        "wordpress", "wpdiscuz", "schema_microdata", "schema_jsonld", "drupal", "flat_text", "not_in_html", "none",
+    assert families == {status for status, _ in FAMILIES} | {"flat_text", "not_in_html", "none"}
+    assert {status for status, _ in FAMILIES} == {
+        "wordpress",
+        "wpdiscuz",
+        "schema_microdata",
+        "schema_jsonld",
+        "drupal",
     }
 
 
@@ -156,8 +161,13 @@ def test_wpdiscuz_reply_whose_parent_was_deleted_attaches_to_nearest_shallower_c
 
 
 def test_malformed_jsonld_block_is_skipped_and_the_others_are_read() -> None:
-    broken = "<script type='application/ld+json'>{\"@type\": \"NewsArticle\", \"comment\": [</script>"
-    comment = {"@type": "Comment", "author": {"name": "Ana"}, "dateCreated": "2025-03-01T10:00:00Z", "text": "Well put."}
+    broken = '<script type=\'application/ld+json\'>{"@type": "NewsArticle", "comment": [</script>'
+    comment = {
+        "@type": "Comment",
+        "author": {"name": "Ana"},
+        "dateCreated": "2025-03-01T10:00:00Z",
+        "text": "Well put.",
+    }
     good = f"<script type='application/ld+json'>{json.dumps({'@type': 'BlogPosting', 'comment': [comment]})}</script>"
 
     assert extract_comment_tree(_document("", head=broken)).status == "none"
@@ -197,8 +207,10 @@ def test_page_with_only_a_comment_form_has_no_comments() -> None:
 
 def test_str_and_bytes_give_the_same_result() -> None:
     html = _page("wp_classic_div_comment")
+    from_bytes = extract_comment_tree(html)
 
-    assert extract_comment_tree(html.decode("utf-8")) == extract_comment_tree(html)
+    assert from_bytes.status == "wordpress" and from_bytes.comments
+    assert extract_comment_tree(html.decode("utf-8")) == from_bytes
 
 
 def test_blank_input_is_rejected() -> None:
@@ -211,10 +223,15 @@ def _folded(text: str) -> str:
 
 
 @pytest.mark.parametrize("name", PAGE_NAMES)
-def test_trafilatura_article_text_holds_no_comment_text(name: str) -> None:
-    document = trafilatura.bare_extraction(_page(name), include_comments=False)
-    article_text = _folded(document.text)
+def test_page_article_text_holds_no_comment_text_and_the_page_has_the_comments(name: str) -> None:
+    # Through newsmon's page extractor: the comments (the flat-text fallback included) come as the
+    # page's comment tree, and none of their text is left in the article body.
+    label = _label(name)
+    page = extract_html_page(_page(name), f"{name}.html")
+    article_text = _folded(page.text)
 
-    for entry in _label(name)["comments"]:
+    assert page.comments_status == label["family"]
+    assert len(page.comments) == len(label["comments"])
+    for entry in label["comments"]:
         assert _folded(entry["text_startswith"]) not in article_text
         assert _folded(entry["text_endswith"]) not in article_text

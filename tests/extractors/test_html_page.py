@@ -1,7 +1,8 @@
 """Article extraction from saved HTML pages (our own test pages, no network)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ def test_metadata_comes_from_the_page(wordpress_page):
     assert wordpress_page.site_name == "The Coastal Courier"
     assert wordpress_page.language == "en"  # from <html lang="en-GB">
     assert wordpress_page.url == "https://coastal-courier.example/2025/03/harbour-flood-barrier/"
-    assert wordpress_page.published_at == datetime(2025, 3, 14, 9, 30, tzinfo=timezone.utc)
+    assert wordpress_page.published_at == datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
     assert wordpress_page.extraction_method == "trafilatura"
 
 
@@ -31,8 +32,15 @@ def test_body_holds_the_article_and_nothing_else(wordpress_page):
     text = wordpress_page.text
     assert text.startswith("The harbour council voted on Thursday evening")
     assert text.endswith("extend the pumping station's hours.")
-    for not_article in ("My cellar has flooded", "Forty-two million for two gates", "Leave a Reply",
-                        "Lifeboat crew honoured", "All rights reserved", "Search the Courier", "says:"):
+    for not_article in (
+        "My cellar has flooded",
+        "Forty-two million for two gates",
+        "Leave a Reply",
+        "Lifeboat crew honoured",
+        "All rights reserved",
+        "Search the Courier",
+        "says:",
+    ):
         assert not_article not in text
 
 
@@ -42,9 +50,11 @@ def test_page_without_article_text_is_rejected():
 
 
 def test_language_is_detected_when_the_page_declares_none():
-    paragraph = ("<p>Le conseil municipal a vote jeudi soir la construction d'une digue mobile a l'entree "
-                 "du vieux port, apres dix ans de debats sur la protection des rues basses contre les "
-                 "tempetes d'hiver et les grandes marees.</p>")
+    paragraph = (
+        "<p>Le conseil municipal a vote jeudi soir la construction d'une digue mobile a l'entree "
+        "du vieux port, apres dix ans de debats sur la protection des rues basses contre les "
+        "tempetes d'hiver et les grandes marees.</p>"
+    )
     html = f"<html><head><title>Digue</title></head><body><article>{paragraph * 3}</article></body></html>"
     assert extract_html_page(html.encode(), "fr.html").language == "fr"
 
@@ -57,5 +67,5 @@ def test_comments_come_as_a_tree_and_stay_out_of_the_body(wordpress_page):
         ("comment-102", "Alice Brennan", 1, 0),
         ("comment-103", "Gerald Whitcombe", 0, None),
     ]
-    assert comments[1].published_at == datetime(2025, 3, 14, 12, 15, tzinfo=timezone.utc)
+    assert comments[1].published_at == datetime(2025, 3, 14, 12, 15, tzinfo=UTC)
     assert all(c.text not in wordpress_page.text for c in comments)

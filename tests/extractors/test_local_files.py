@@ -1,4 +1,5 @@
 """Finding local inputs and turning each kind of file into a page."""
+
 from __future__ import annotations
 
 import gzip
@@ -20,10 +21,15 @@ def test_discovery_walks_directories_and_names_every_problem(tmp_path):
     (tmp_path / "notes.docx").write_bytes(b"x")
     (tmp_path / ".DS_Store").write_bytes(b"x")
     inputs, problems = discover_inputs([tmp_path, tmp_path / "a.txt", tmp_path / "gone.txt"])
-    assert sorted((i.path.name, i.kind) for i in inputs) == [("a.txt", "text_dump"), ("b.HTML", "html"),
-                                                              ("c.html.gz", "html")]
+    assert sorted((i.path.name, i.kind) for i in inputs) == [
+        ("a.txt", "text_dump"),
+        ("b.HTML", "html"),
+        ("c.html.gz", "html"),
+    ]
     assert sorted((Path(p.source).name, p.error.reason) for p in problems) == [
-        ("gone.txt", "not_found"), ("notes.docx", "unsupported_type")]
+        ("gone.txt", "not_found"),
+        ("notes.docx", "unsupported_type"),
+    ]
 
 
 def test_gzipped_html_is_extracted_like_plain_html():
@@ -41,6 +47,9 @@ def test_gzip_bomb_and_broken_gzip_are_rejected(monkeypatch):
         parse_input(gzip.compress(b"<p>" + b"a" * 5 * 1024 * 1024), "bomb.html.gz", "html")
     with pytest.raises(BinaryInput, match="not valid gzip"):
         parse_input(b"this is not gzip", "fake.html.gz", "html")
+    with pytest.raises(BinaryInput, match="cut.html.gz is a truncated gzip file") as rejected:
+        parse_input(gzip.compress(b"<p>cut short</p>" * 100)[:-20], "inbox/cut.html.gz", "html")
+    assert (rejected.value.stage, rejected.value.reason) == ("parse", "binary")
 
 
 def test_a_txt_file_of_urls_is_a_url_list_not_a_page():

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from extractors.records import ParsedComment, ParsedPage
 from extractors.errors import BinaryInput, EmptyInput, NoArticleText
+from extractors.records import ParsedComment, ParsedPage
 from extractors.text_dump import parse_text_dump
 
 SEEDS = Path(__file__).parents[2] / "seeds"
@@ -218,7 +218,8 @@ def test_name_line_without_biography_stays_text() -> None:
 
 
 @pytest.mark.parametrize(
-    ("header", "count"), [("62 COMMENTS", 62), ("1 COMMENT", 1), ("1 comment", 1), ("No comments", 0), ("NO COMMENTS", 0)]
+    ("header", "count"),
+    [("62 COMMENTS", 62), ("1 COMMENT", 1), ("1 comment", 1), ("No comments", 0), ("NO COMMENTS", 0)],
 )
 def test_comments_header_gives_stated_count(header: str, count: int) -> None:
     page = _parse(f"{BODY}\n\n{header}\n\nLEAVE A REPLY\n")

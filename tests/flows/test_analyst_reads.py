@@ -1,4 +1,5 @@
 """Analysts query from another process while a run loads: never a lock error, never half a run."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,8 @@ import textwrap
 import pytest
 
 from flows.ingest import ingest
-from tests.conftest import SEEDS_DIR
-from tests.flows.test_crash_recovery import write_dumps
+from tests.support.dumps import write_dumps
+from tests.support.seeds import SEEDS_DIR
 from warehouse.publish import snapshot_path
 
 pytestmark = pytest.mark.usefixtures("prefect_engine")
@@ -36,8 +37,9 @@ def test_queries_during_a_run_see_the_last_finished_run_without_lock_errors(db_p
     inputs = tmp_path / "inputs"
     write_dumps(inputs, 30)
     stop = tmp_path / "stop"
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(snapshot_path(db_path)), str(stop)],
-                              stdout=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(snapshot_path(db_path)), str(stop)], stdout=subprocess.PIPE, text=True
+    )
     try:
         ingest(paths=[str(inputs)], db_path=str(db_path), batch_size=1)  # 30 write transactions
     finally:

@@ -1,8 +1,8 @@
 """A run killed mid-way leaves a consistent database; the next run finishes the work."""
+
 from __future__ import annotations
 
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -11,26 +11,18 @@ from pathlib import Path
 
 import duckdb
 
+from tests.support.dumps import write_dumps
 from warehouse.checks import run_checks
-
-WORDS = ("harbour council barrier storm tide engineer budget vote street family winter gate "
-         "levy fishermen channel report minister pact defence treaty summit market").split()
-
-
-def write_dumps(directory: Path, count: int) -> None:
-    directory.mkdir()
-    for i in range(count):
-        rng = random.Random(i)
-        paragraphs = [" ".join(rng.choice(WORDS) for _ in range(60)).capitalize() + "." for _ in range(4)]
-        comments = "\n\n".join(f"  {n}. Comment {n} on story {i}: {rng.choice(WORDS)}." for n in range(1, 4))
-        (directory / f"story_{i:03d}.txt").write_text(
-            f"Story number {i} about the harbour\n\n" + "\n\n".join(paragraphs) + f"\n\n3 COMMENTS\n\n{comments}\n"
-        )
 
 
 def newsmon(args: list[str], home: Path, **kwargs) -> subprocess.Popen:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "PREFECT_HOME": str(home / "prefect"),
-           "NEWSMON_BATCH_SIZE": "1", "PYTHONUNBUFFERED": "1"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "PREFECT_HOME": str(home / "prefect"),
+        "NEWSMON_BATCH_SIZE": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
     command = [str(Path(sys.executable).with_name("newsmon")), *args]
     return subprocess.Popen(command, env=env, cwd=home, start_new_session=True, text=True, **kwargs)
 
@@ -40,8 +32,9 @@ def test_killed_run_is_consistent_and_the_next_run_finishes(tmp_path):
     write_dumps(inputs, 40)
     db_path = tmp_path / "w.duckdb"
 
-    run = newsmon(["ingest", str(inputs), "--db", str(db_path)], tmp_path,
-                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    run = newsmon(
+        ["ingest", str(inputs), "--db", str(db_path)], tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     deadline = time.monotonic() + 120
     for line in run.stdout:  # wait until a few batches are committed, then kill everything it started
         if "batch 3/40" in line or time.monotonic() > deadline:
@@ -58,8 +51,9 @@ def test_killed_run_is_consistent_and_the_next_run_finishes(tmp_path):
         assert con.execute("SELECT status FROM runs").fetchall() == [("running",)]
         assert all(r.passed for r in run_checks(con))
 
-    rerun = newsmon(["ingest", str(inputs), "--db", str(db_path)], tmp_path,
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rerun = newsmon(
+        ["ingest", str(inputs), "--db", str(db_path)], tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     assert rerun.wait(timeout=300) == 0
     with duckdb.connect(str(db_path), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 40

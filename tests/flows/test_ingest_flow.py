@@ -1,4 +1,5 @@
 """The real `ingest` flow on the real Prefect engine, into a DuckDB file in a temp dir."""
+
 from __future__ import annotations
 
 import shutil
@@ -7,7 +8,7 @@ import duckdb
 import pytest
 
 from flows.ingest import ingest
-from tests.conftest import SEED_000, SEED_003, SEEDS_DIR
+from tests.support.seeds import SEED_000, SEED_003, SEEDS_DIR
 from warehouse.checks import run_checks
 
 pytestmark = pytest.mark.usefixtures("prefect_engine")
@@ -33,7 +34,8 @@ def test_seeds_load_with_their_known_answers(db_path):
         assert text.endswith("that was exactly the subject of our conversations,” he said.")
         depths = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE depth = 0), max(depth), count(*) FILTER (WHERE is_spam) "
-            "FROM comments WHERE article_id = ?", [article_id]
+            "FROM comments WHERE article_id = ?",
+            [article_id],
         ).fetchone()
         assert depths == (42, 12, 4, 3)
         assert con.execute("SELECT count(*) FROM comments WHERE is_spam AND spam_reason IS NULL").fetchone()[0] == 0
@@ -68,8 +70,12 @@ def test_empty_and_binary_files_are_rejected_while_the_rest_loads(db_path, tmp_p
     assert summary.inputs_seen == 5 and summary.inputs_loaded == 1
     with duckdb.connect(str(db_path), read_only=True) as con:
         rejects = dict(con.execute("SELECT regexp_extract(source, '[^/]+$'), reason FROM rejects").fetchall())
-        assert rejects == {"empty.txt": "empty", "binary.txt": "binary", "report.pdf": "unsupported_type",
-                           "missing.txt": "not_found"}
+        assert rejects == {
+            "empty.txt": "empty",
+            "binary.txt": "binary",
+            "report.pdf": "unsupported_type",
+            "missing.txt": "not_found",
+        }
         assert con.execute("SELECT count(*) FROM rejects WHERE detail = ''").fetchone()[0] == 0
         assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
         assert con.execute("SELECT status, rejects FROM runs").fetchone() == ("completed_with_rejects", 4)
@@ -120,49 +126,64 @@ def test_a_later_html_snapshot_adds_new_comments_and_marks_removed_ones(db_path,
         rows = con.execute(
             "SELECT page_comment_id, removed_at IS NOT NULL, is_spam, extraction_method FROM comments ORDER BY 1"
         ).fetchall()
-        assert rows == [("comment-101", False, False, "wordpress"), ("comment-102", False, False, "wordpress"),
-                        ("comment-103", True, False, "wordpress"), ("comment-104", False, True, "wordpress")]
+        assert rows == [
+            ("comment-101", False, False, "wordpress"),
+            ("comment-102", False, False, "wordpress"),
+            ("comment-103", True, False, "wordpress"),
+            ("comment-104", False, True, "wordpress"),
+        ]
         assert con.execute("SELECT comments_status, url FROM articles").fetchone() == (
-            "wordpress", "https://coastal-courier.example/2025/03/harbour-flood-barrier/")
+            "wordpress",
+            "https://coastal-courier.example/2025/03/harbour-flood-barrier/",
+        )
         history = con.execute("SELECT comments_present FROM comment_count_history ORDER BY snapshot_number").fetchall()
         assert history == [(3,), (3,)]
 
 
 @pytest.mark.parametrize("batch_size", [1, 100])
-def test_a_page_the_database_refuses_costs_only_that_page(db_path, tmp_path, monkeypatch, batch_size):
-    from warehouse import load as load_module
-
+def test_a_page_the_database_refuses_costs_only_that_page(db_path, tmp_path, batch_size):
     inputs = tmp_path / "inputs"
     inputs.mkdir()
     shutil.copy(SEED_000, inputs)
-    shutil.copy(SEED_003, inputs)
-    real_insert_articles = load_module._BatchLoader._insert_articles
-
-    def refuse_seed_003(self, rows):
-        if any(row["source_file"].endswith("003_5aa4fa2d1d728a8d.txt") for row in rows.values()):
-            raise ValueError("simulated: the database refuses this page's row")
-        return real_insert_articles(self, rows)
-
-    monkeypatch.setattr(load_module._BatchLoader, "_insert_articles", refuse_seed_003)
+    # A stated comment count past articles.comment_count_stated (INTEGER): the page parses,
+    # the database cannot hold it.
+    (inputs / SEED_003.name).write_bytes(SEED_003.read_bytes().rstrip() + b"\n\n12,345,678,901 COMMENTS\n")
     summary = ingest(paths=[str(inputs)], db_path=str(db_path), batch_size=batch_size)
     assert summary.counts.articles_new == 1 and summary.counts.comments_new == 42
     with duckdb.connect(str(db_path), read_only=True) as con:
-        assert con.execute("SELECT stage, reason, detail LIKE '%simulated%' FROM rejects").fetchall() == [
-            ("load", "load_error", True)]
+        rejects = con.execute("SELECT regexp_extract(source, '[^/]+$'), stage, reason, detail FROM rejects").fetchall()
+        assert [r[:3] for r in rejects] == [(SEED_003.name, "load", "load_error")]
+        assert "articles" in rejects[0][3] and "12345678901" in rejects[0][3]
+        assert con.execute("SELECT count(*) FROM articles WHERE source_file LIKE '%003_%'").fetchone()[0] == 0
         assert con.execute("SELECT status FROM runs").fetchone() == ("completed_with_rejects",)
 
 
 def test_a_process_pool_extracts_large_inputs_into_the_same_rows(db_path, tmp_path, monkeypatch):
-    from flows.parallel import MIN_FILES_FOR_POOL
-    from tests.flows.test_crash_recovery import write_dumps
+    from concurrent.futures import ProcessPoolExecutor
 
+    from flows.parallel import MIN_FILES_FOR_POOL
+    from tests.support.dumps import write_dumps
+
+    class WatchedPool(ProcessPoolExecutor):
+        """The real pool, counting the files it was given."""
+
+        files_mapped = 0
+
+        def map(self, fn, *iterables, **kwargs):
+            items = list(iterables[0])
+            WatchedPool.files_mapped += len(items)
+            return super().map(fn, items, *iterables[1:], **kwargs)
+
+    monkeypatch.setattr("flows.parallel.ProcessPoolExecutor", WatchedPool)
     inputs = tmp_path / "inputs"
     write_dumps(inputs, MIN_FILES_FOR_POOL + 10)
     (inputs / "empty.txt").write_bytes(b"")
     monkeypatch.setenv("NEWSMON_EXTRACT_PROCESSES", "1")
     in_process = ingest(paths=[str(inputs)], db_path=str(tmp_path / "one.duckdb"), batch_size=20)
+    assert WatchedPool.files_mapped == 0
     monkeypatch.setenv("NEWSMON_EXTRACT_PROCESSES", "2")
     pooled = ingest(paths=[str(inputs)], db_path=str(db_path), batch_size=20)
+    assert WatchedPool.files_mapped == MIN_FILES_FOR_POOL + 11  # every file went through the pool
     assert pooled.counts == in_process.counts and pooled.counts.articles_new == MIN_FILES_FOR_POOL + 10
     assert [r.reason for r in pooled.rejects] == ["empty"]
     assert table_counts(db_path) == table_counts(tmp_path / "one.duckdb")

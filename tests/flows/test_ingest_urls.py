@@ -1,13 +1,14 @@
 """URLs as inputs, over real sockets: the ingest flow against a loopback news site."""
+
 from __future__ import annotations
 
 import duckdb
 import pytest
 
 from flows.ingest import ingest
-from tests.conftest import SEED_003
 from tests.support.http_server import Reply
 from tests.support.news_site import article_html, gzip_bomb, publish_feed, with_etag
+from tests.support.seeds import SEED_003
 from warehouse.checks import run_checks
 
 pytestmark = pytest.mark.usefixtures("prefect_engine")
@@ -35,17 +36,28 @@ def test_a_feed_is_ingested_and_a_rerun_uses_conditional_gets_and_adds_nothing(h
     assert http_server.hits["/robots.txt"] == 1  # once per host per run, across the feed and article batches
     assert rows(db_path, "SELECT count(*) FROM articles WHERE url LIKE 'http://127.0.0.1:%/news/story-_'") == [(3,)]
     assert rows(db_path, "SELECT kind, found_via, count(*) FROM urls GROUP BY ALL ORDER BY 1") == [
-        ("article", "feed", 3), ("feed", "input", 1)]
+        ("article", "feed", 3),
+        ("feed", "input", 1),
+    ]
     assert rows(db_path, "SELECT count(*) FROM sightings WHERE source_kind = 'url'") == [(3,)]
-    before = rows(db_path, "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM sightings), "
-                           "(SELECT count(*) FROM urls)")
+    before = rows(
+        db_path, "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM sightings), (SELECT count(*) FROM urls)"
+    )
 
     second = ingest(paths=[feed], db_path=str(db_path), allow_private_hosts=True)
     assert second.counts.articles_new == 0 and second.urls_not_modified == 1
     assert http_server.requests_to("/feed.xml")[-1].headers["if-none-match"] == '"feed-3"'
-    assert rows(db_path, "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM sightings), "
-                         "(SELECT count(*) FROM urls)") == before
-    assert rows(db_path, "SELECT status FROM fetches WHERE url LIKE '%/feed.xml' ORDER BY fetched_at") == [(200,), (304,)]
+    assert (
+        rows(
+            db_path,
+            "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM sightings), (SELECT count(*) FROM urls)",
+        )
+        == before
+    )
+    assert rows(db_path, "SELECT status FROM fetches WHERE url LIKE '%/feed.xml' ORDER BY fetched_at") == [
+        (200,),
+        (304,),
+    ]
     with duckdb.connect(str(db_path), read_only=True) as con:
         assert all(r.passed for r in run_checks(con))
 
@@ -70,8 +82,7 @@ def test_loopback_urls_are_refused_unless_private_hosts_are_allowed(http_server,
     assert rows(db_path, "SELECT count(*) FROM articles") == [(0,)]
 
 
-def test_every_misbehaviour_ends_as_an_article_or_a_reject_with_its_reason(http_server, db_path, tmp_path,
-                                                                          monkeypatch):
+def test_every_misbehaviour_ends_as_an_article_or_a_reject_with_its_reason(http_server, db_path, tmp_path, monkeypatch):
     s = http_server
     s.route("/robots.txt", Reply(body=b"User-agent: *\nDisallow: /private/\n", content_type="text/plain"))
     s.route_sequence("/flaky", [Reply(status=500, body=b"oops"), Reply(body=article_html(1))])
@@ -83,13 +94,30 @@ def test_every_misbehaviour_ends_as_an_article_or_a_reject_with_its_reason(http_
     s.route("/huge", Reply(body=b"<p>" + b"x" * (1024 * 1024)))
     s.route("/bomb", Reply(body=gzip_bomb(20 * 1024 * 1024), headers={"Content-Encoding": "gzip"}))
     s.route("/report.pdf", Reply(body=b"%PDF-1.7 ...", content_type="application/pdf"))
-    s.route("/latin1", Reply(body=article_html(4, extra="<p>Café crème à l'hôtel de ville.</p>").decode()
-                             .encode("latin-1"), content_type="text/html; charset=utf-8"))
+    s.route(
+        "/latin1",
+        Reply(
+            body=article_html(4, extra="<p>Café crème à l'hôtel de ville.</p>").decode().encode("latin-1"),
+            content_type="text/html; charset=utf-8",
+        ),
+    )
     s.route("/private/page", Reply(body=article_html(5)))
     s.route("/etag", with_etag(article_html(6), '"v1"'))
     s.route("/gone", Reply(status=404, body=b"not here", content_type="text/plain"))
-    paths = ["/flaky", "/busy", "/hang", "/loop-a", "/to-metadata", "/huge", "/bomb", "/report.pdf", "/latin1",
-             "/private/page", "/etag", "/gone"]
+    paths = [
+        "/flaky",
+        "/busy",
+        "/hang",
+        "/loop-a",
+        "/to-metadata",
+        "/huge",
+        "/bomb",
+        "/report.pdf",
+        "/latin1",
+        "/private/page",
+        "/etag",
+        "/gone",
+    ]
     url_list = tmp_path / "urls.txt"
     url_list.write_text("# misbehaving pages\n" + "\n".join(s.url(p) for p in paths) + "\n")
 
@@ -98,15 +126,22 @@ def test_every_misbehaviour_ends_as_an_article_or_a_reject_with_its_reason(http_
     summary = ingest(paths=[str(url_list), str(SEED_003)], db_path=str(db_path))
     reasons = dict(rows(db_path, "SELECT regexp_extract(source, '/[^/]+$'), reason FROM rejects"))
     assert reasons == {
-        "/hang": "timeout", "/loop-a": "too_many_redirects", "/to-metadata": "private_address",
-        "/huge": "body_too_large", "/bomb": "body_too_large", "/report.pdf": "unsupported_content_type",
-        "/page": "robots_disallowed", "/gone": "http_status",
+        "/hang": "timeout",
+        "/loop-a": "too_many_redirects",
+        "/to-metadata": "private_address",
+        "/huge": "body_too_large",
+        "/bomb": "body_too_large",
+        "/report.pdf": "unsupported_content_type",
+        "/page": "robots_disallowed",
+        "/gone": "http_status",
     }
     loaded = {r[0] for r in rows(db_path, "SELECT regexp_extract(url, '/[^/]+$') FROM articles WHERE url IS NOT NULL")}
     assert loaded == {"/flaky", "/busy", "/latin1", "/etag"}
     assert "Café crème" in rows(db_path, "SELECT text FROM articles WHERE url LIKE '%/latin1'")[0][0]
     assert rows(db_path, "SELECT attempt, status FROM fetches WHERE url LIKE '%/flaky' ORDER BY attempt") == [
-        (1, 500), (2, 200)]
+        (1, 500),
+        (2, 200),
+    ]
     assert s.hits["/private/page"] == 0
     assert summary.counts.articles_new == 5  # four pages and the seed file: the run went on
 
@@ -129,14 +164,27 @@ def test_sitemap_index_leads_to_its_articles(http_server, db_path):
     s = http_server
     for n in (1, 2, 3):
         s.route(f"/news/story-{n}", Reply(body=article_html(n)))
-    s.route("/sitemap-news.xml", Reply(
-        body=(b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-              + b"".join(f"<url><loc>{s.url(f'/news/story-{n}')}</loc></url>".encode() for n in (1, 2, 3))
-              + b"</urlset>"), content_type="application/xml"))
-    s.route("/sitemap.xml", Reply(
-        body=(b'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-              + f"<sitemap><loc>{s.url('/sitemap-news.xml')}</loc></sitemap></sitemapindex>".encode()),
-        content_type="application/xml"))
+    s.route(
+        "/sitemap-news.xml",
+        Reply(
+            body=(
+                b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                + b"".join(f"<url><loc>{s.url(f'/news/story-{n}')}</loc></url>".encode() for n in (1, 2, 3))
+                + b"</urlset>"
+            ),
+            content_type="application/xml",
+        ),
+    )
+    s.route(
+        "/sitemap.xml",
+        Reply(
+            body=(
+                b'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                + f"<sitemap><loc>{s.url('/sitemap-news.xml')}</loc></sitemap></sitemapindex>".encode()
+            ),
+            content_type="application/xml",
+        ),
+    )
     summary = ingest(paths=[s.url("/sitemap.xml")], db_path=str(db_path), allow_private_hosts=True)
     assert summary.counts.articles_new == 3
     assert rows(db_path, "SELECT kind, count(*) FROM urls GROUP BY ALL ORDER BY 1") == [("article", 3), ("sitemap", 2)]

@@ -1,4 +1,5 @@
 """The monitor flow on the real Prefect engine against a loopback news site."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -6,11 +7,11 @@ from datetime import timedelta
 import duckdb
 import pytest
 
+from extractors.errors import RunInProgress
 from flows.monitor import monitor
 from tests.support.http_server import Reply
 from tests.support.news_site import article_html, publish_feed, rss
 from warehouse.checks import run_checks
-from extractors.errors import RunInProgress
 from warehouse.run_lock import exclusive_run
 
 pytestmark = pytest.mark.usefixtures("prefect_engine")
@@ -38,10 +39,12 @@ def feed_of(server, numbers: list[int]) -> bytes:
 
 
 def comment_li(number: int) -> str:
-    return (f'<li id="comment-{number}" class="comment depth-1"><article id="div-comment-{number}" '
-            f'class="comment-body"><footer class="comment-meta"><div class="comment-author vcard">'
-            f'<b class="fn">Reader {number}</b></div></footer><div class="comment-content">'
-            f"<p>Reader comment number {number} on the harbour story.</p></div></article></li>")
+    return (
+        f'<li id="comment-{number}" class="comment depth-1"><article id="div-comment-{number}" '
+        f'class="comment-body"><footer class="comment-meta"><div class="comment-author vcard">'
+        f'<b class="fn">Reader {number}</b></div></footer><div class="comment-content">'
+        f"<p>Reader comment number {number} on the harbour story.</p></div></article></li>"
+    )
 
 
 def article_with_comments(count: int) -> bytes:
@@ -63,8 +66,10 @@ def test_a_feed_that_gains_two_items_yields_exactly_two_new_articles(http_server
     assert second.counts.articles_new == 2
     assert rows(db_path, "SELECT count(*) FROM articles") == [(5,)]
     assert rows(db_path, "SELECT source_name, count(*) FROM source_articles GROUP BY ALL") == [("local", 5)]
-    assert rows(db_path, "SELECT status, sources_polled, urls_fetched, urls_discovered, articles_new FROM runs "
-                         "ORDER BY started_at") == [("completed", 1, 4, 3, 3), ("completed", 1, 3, 2, 2)]
+    assert rows(
+        db_path,
+        "SELECT status, sources_polled, urls_fetched, urls_discovered, articles_new FROM runs ORDER BY started_at",
+    ) == [("completed", 1, 4, 3, 3), ("completed", 1, 3, 2, 2)]
     with duckdb.connect(str(db_path), read_only=True) as con:
         assert [r.check for r in run_checks(con) if not r.passed] == []
 
@@ -82,14 +87,17 @@ def test_growing_comments_are_caught_by_the_scheduled_recrawl(http_server, db_pa
     assert rows(db_path, "SELECT count(*) FROM comments") == [(2,)]
 
     with duckdb.connect(str(db_path)) as con:  # an hour passes
-        con.execute("UPDATE urls SET first_seen_at = first_seen_at - INTERVAL 61 MINUTE, "
-                    "next_fetch_at = next_fetch_at - INTERVAL 61 MINUTE WHERE kind = 'article'")
+        con.execute(
+            "UPDATE urls SET first_seen_at = first_seen_at - INTERVAL 61 MINUTE, "
+            "next_fetch_at = next_fetch_at - INTERVAL 61 MINUTE WHERE kind = 'article'"
+        )
     later = monitor(watchlist=sources, db_path=str(db_path))
     assert http_server.hits["/news/story-1"] == 2
     assert later.counts.comments_new == 1 and later.counts.articles_new == 0
     assert rows(db_path, "SELECT count(*), count(DISTINCT page_comment_id) FROM comments") == [(3, 3)]
     assert rows(db_path, "SELECT fetch_count, next_fetch_at - first_seen_at FROM urls WHERE kind = 'article'") == [
-        (2, timedelta(hours=6))]
+        (2, timedelta(hours=6))
+    ]
 
 
 def test_an_edited_article_gets_a_second_revision(http_server, db_path, tmp_path, monkeypatch):

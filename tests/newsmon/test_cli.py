@@ -1,16 +1,19 @@
 """The `newsmon` CLI: exit codes, read-only SQL, clear errors."""
+
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 import pytest
 from typer.testing import CliRunner
 
 from newsmon.cli import Exit, app
-from tests.conftest import SEED_003
+from tests.support.seeds import SEED_003, SEEDS_DIR
 
 runner = CliRunner()
 
@@ -23,11 +26,56 @@ def inputs(tmp_path):
     return directory
 
 
+def summary_counts(output: str) -> dict[str, int]:
+    """The printed summary table as {label: count}."""
+    rows = (re.match(r"^[│|]\s*(.+?)\s*[│|]\s*(\d+)\s*[│|]$", line.strip()) for line in output.splitlines())
+    return {row[1]: int(row[2]) for row in rows if row}
+
+
 @pytest.mark.usefixtures("prefect_engine")
-def test_ingest_prints_a_summary_and_exits_zero(inputs, db_path):
-    result = runner.invoke(app, ["ingest", str(inputs), "--db", str(db_path)])
+def test_ingest_prints_a_summary_that_matches_the_rows_loaded(db_path):
+    result = runner.invoke(app, ["ingest", str(SEEDS_DIR), "--db", str(db_path)])
     assert result.exit_code == Exit.OK, result.output
-    assert "articles new" in result.output and "rejects" in result.output
+    printed = summary_counts(result.output)
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        articles, comments, spam = con.execute(
+            "SELECT (SELECT count(*) FROM articles), count(*), count(*) FILTER (WHERE is_spam) FROM comments"
+        ).fetchone()
+    assert articles == 2 and comments > 0 and spam > 0
+    assert printed["inputs seen"] == printed["inputs loaded"] == 2
+    assert printed["articles new"] == articles
+    assert printed["comments new"] == comments
+    assert printed["comments new flagged spam"] == spam
+    assert printed["rejects"] == 0
+    again = summary_counts(runner.invoke(app, ["ingest", str(SEEDS_DIR), "--db", str(db_path)]).output)
+    assert again["articles new"] == 0 and again["articles already known (exact duplicate)"] == 2
+    assert again["comments already known"] == comments
+
+
+@pytest.mark.usefixtures("prefect_engine")
+def test_a_newsmon_error_is_one_line_and_exit_4_without_retrying(inputs, db_path):
+    """An edited migration is the user's to fix: one line naming it, exit 4, no retries."""
+    _make_db(db_path)
+    with duckdb.connect(str(db_path)) as con:
+        con.execute("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1")
+    result = runner.invoke(app, ["ingest", str(inputs), "--db", str(db_path)])
+    assert result.exit_code == Exit.FAILED
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "001_core_tables.sql changed after it was applied" in errors[0]
+    assert not isinstance(result.exception, SystemExit) or result.exception.code == Exit.FAILED
+
+
+def test_storage_tasks_retry_io_errors_but_not_mistakes_that_stay():
+    from prefect.states import Failed
+
+    from extractors.errors import DatabaseBusy, MigrationError, WatchlistError
+    from flows.tasks import worth_retrying
+
+    def retried(error: Exception) -> bool:
+        return worth_retrying(None, None, Failed(data=error))
+
+    assert retried(DatabaseBusy("busy")) and retried(OSError("disk"))
+    assert not retried(MigrationError("edited")) and not retried(WatchlistError("bad"))
 
 
 @pytest.mark.usefixtures("prefect_engine")
@@ -47,7 +95,9 @@ def _make_db(path):
     from warehouse import db
 
     with db.writer(path) as con:
-        con.execute("INSERT INTO runs (run_id, flow_name, started_at, status) VALUES ('r', 'ingest', now(), 'completed')")
+        con.execute(
+            "INSERT INTO runs (run_id, flow_name, started_at, status) VALUES ('r', 'ingest', now(), 'completed')"
+        )
 
 
 def test_sql_is_read_only(db_path):
@@ -79,10 +129,14 @@ def test_stats_and_check_report_on_the_database(db_path):
 def test_sql_while_another_process_writes_gives_a_clear_error(db_path):
     _make_db(db_path)
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(30)",
-         str(db_path)],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(30)",
+            str(db_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "ready"
@@ -96,15 +150,12 @@ def test_sql_while_another_process_writes_gives_a_clear_error(db_path):
 
 def test_the_installed_command_ingests_seeds_end_to_end(tmp_path):
     """`newsmon ingest` as ops run it: its own process, its own temporary Prefect server."""
-    from pathlib import Path
-
-    from tests.conftest import SEEDS_DIR
-
     newsmon = Path(sys.executable).with_name("newsmon")
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PREFECT_HOME": str(tmp_path / "prefect")}
     shutil.copytree(SEEDS_DIR, tmp_path / "seeds")
-    result = subprocess.run([str(newsmon), "ingest"], cwd=tmp_path, env=env, capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [str(newsmon), "ingest"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "comments new flagged spam" in result.stdout
     with duckdb.connect(str(tmp_path / "data" / "newsmon.duckdb"), read_only=True) as con:

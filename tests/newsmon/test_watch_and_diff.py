@@ -1,10 +1,11 @@
 """`newsmon watch …` edits the watchlist; `newsmon diff` shows what an edit changed."""
+
 from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from newsmon.cli import Exit, app
 from flows.watchlist import load_watchlist
+from newsmon.cli import Exit, app
 from warehouse import db
 from warehouse.dedup import fingerprint_article
 from warehouse.load import PageToLoad, load_batch
@@ -16,19 +17,41 @@ runner = CliRunner(env={"COLUMNS": "200"})  # wide: rich would otherwise wrap UR
 def test_watch_add_list_remove_keeps_the_files_comments(tmp_path):
     path = tmp_path / "watchlist.toml"
     path.write_text("# how to use this file\n")
-    added = runner.invoke(app, ["watch", "add", "local", "HTTP://Example.com:80/feed?utm_source=x", "--kind", "feed",
-                                "--tag", "uk", "--tag", "politics", "--max-new", "20", "--watchlist", str(path)])
+    added = runner.invoke(
+        app,
+        [
+            "watch",
+            "add",
+            "local",
+            "HTTP://Example.com:80/feed?utm_source=x",
+            "--kind",
+            "feed",
+            "--tag",
+            "uk",
+            "--tag",
+            "politics",
+            "--max-new",
+            "20",
+            "--watchlist",
+            str(path),
+        ],
+    )
     assert added.exit_code == 0, added.output
     [source] = load_watchlist(path)
     assert (source.name, source.url, source.tags, source.max_new_articles) == (
-        "local", "http://example.com/feed", ("uk", "politics"), 20)
+        "local",
+        "http://example.com/feed",
+        ("uk", "politics"),
+        20,
+    )
     assert path.read_text().startswith("# how to use this file")
     listed = runner.invoke(app, ["watch", "list", "--watchlist", str(path)])
     assert "local" in listed.output and "example.com/feed" in listed.output
     twice = runner.invoke(app, ["watch", "add", "local", "http://example.com/other", "--watchlist", str(path)])
     assert twice.exit_code == Exit.FAILED and "already exists" in twice.output
-    bad_kind = runner.invoke(app, ["watch", "add", "x", "http://example.com/", "--kind", "podcast",
-                                   "--watchlist", str(path)])
+    bad_kind = runner.invoke(
+        app, ["watch", "add", "x", "http://example.com/", "--kind", "podcast", "--watchlist", str(path)]
+    )
     assert bad_kind.exit_code == Exit.FAILED and "not one of feed, sitemap, section" in bad_kind.output
     removed = runner.invoke(app, ["watch", "remove", "local", "--watchlist", str(path)])
     assert removed.exit_code == 0 and load_watchlist(path) == []
@@ -46,8 +69,10 @@ def test_diff_prints_what_changed_between_revisions(db_path):
     from extractors.records import ParsedPage
 
     url = "https://example.com/news/1"
-    versions = ["Forty people were hurt in the fire, police said on Monday. " * 3,
-                "Fourteen people were hurt in the fire, police said on Monday. " * 3]
+    versions = [
+        "Forty people were hurt in the fire, police said on Monday. " * 3,
+        "Fourteen people were hurt in the fire, police said on Monday. " * 3,
+    ]
     with db.writer(db_path) as con:
         for number, text in enumerate(versions, start=1):
             record_run_start(con, f"run-{number}", "monitor", {})

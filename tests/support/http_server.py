@@ -5,6 +5,7 @@ Tests register what each path answers (`route`, `route_sequence`, or a function 
 request) and read back what the server saw: hits per path, every request's headers and
 start time, and the most requests it ever had in flight at once.
 """
+
 from __future__ import annotations
 
 import sys
@@ -57,7 +58,10 @@ class LoopbackServer:
         self._httpd.owner = self
         self._thread = threading.Thread(
             # A short poll interval: shutdown() waits for the next poll, once per test.
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="loopback-http", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="loopback-http",
+            daemon=True,
         )
 
     def __enter__(self) -> LoopbackServer:
@@ -128,7 +132,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
-    def do_GET(self) -> None:  # noqa: N802 -- the name http.server dispatches to
+    def do_GET(self) -> None:
         owner = self.server.owner
         request = SeenRequest(
             path=urlsplit(self.path).path,
@@ -155,5 +159,5 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(reply.body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 -- http.server's signature
+    def log_message(self, format: str, *args: object) -> None:
         """Quiet: tests read `hits` and `requests` instead of a log."""

@@ -1,14 +1,25 @@
 """A small news site for the loopback server: article pages, an RSS feed, sitemaps, robots.txt."""
+
 from __future__ import annotations
 
 import gzip
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 
 from tests.support.http_server import LoopbackServer, Reply, SeenRequest
 
-TOPICS = ["harbour barrier", "school meals", "rail timetable", "library opening", "bridge repairs",
-          "market square", "river clean-up", "bus fares", "festival budget", "housing plan"]
+TOPICS = [
+    "harbour barrier",
+    "school meals",
+    "rail timetable",
+    "library opening",
+    "bridge repairs",
+    "market square",
+    "river clean-up",
+    "bus fares",
+    "festival budget",
+    "housing plan",
+]
 
 
 def article_html(number: int, canonical: str | None = None, extra: str = "") -> bytes:
@@ -19,15 +30,19 @@ def article_html(number: int, canonical: str | None = None, extra: str = "") -> 
         for p in range(1, 5)
     )
     link = f'<link rel="canonical" href="{canonical}">' if canonical else ""
-    return (f'<html lang="en"><head><meta charset="utf-8"><title>Story {number}: {topic}</title>{link}</head>'
-            f"<body><nav><a href='/'>Home</a></nav><article><h1>Story {number}: {topic}</h1>"
-            f"{paragraphs}{extra}</article></body></html>").encode()
+    return (
+        f'<html lang="en"><head><meta charset="utf-8"><title>Story {number}: {topic}</title>{link}</head>'
+        f"<body><nav><a href='/'>Home</a></nav><article><h1>Story {number}: {topic}</h1>"
+        f"{paragraphs}{extra}</article></body></html>"
+    ).encode()
 
 
 def rss(items: list[str]) -> bytes:
     entries = "".join(f"<item><title>{url}</title><link>{url}</link></item>" for url in items)
-    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Local news</title>'
-            f"<link>http://example.invalid/</link>{entries}</channel></rss>").encode()
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Local news</title>'
+        f"<link>http://example.invalid/</link>{entries}</channel></rss>"
+    ).encode()
 
 
 def with_etag(body: bytes, etag: str, content_type: str = "text/html; charset=utf-8"):
@@ -36,8 +51,11 @@ def with_etag(body: bytes, etag: str, content_type: str = "text/html; charset=ut
     def respond(request: SeenRequest) -> Reply:
         if request.headers.get("if-none-match") == etag:
             return Reply(status=304, body=b"", headers={"ETag": etag})
-        return Reply(body=body, content_type=content_type,
-                     headers={"ETag": etag, "Last-Modified": format_datetime(datetime(2025, 1, 1, tzinfo=timezone.utc), usegmt=True)})
+        return Reply(
+            body=body,
+            content_type=content_type,
+            headers={"ETag": etag, "Last-Modified": format_datetime(datetime(2025, 1, 1, tzinfo=UTC), usegmt=True)},
+        )
 
     return respond
 

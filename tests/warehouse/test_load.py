@@ -1,14 +1,15 @@
 """Loading and deduplication against a real DuckDB file."""
+
 from __future__ import annotations
 
+import duckdb
 import pytest
 
-from extractors.records import ParsedComment, ParsedPage
-from tests.conftest import SEED_000
+from extractors.records import CrawlRecords, ParsedComment, ParsedPage, RejectRecord, UrlVisit
+from tests.support.seeds import SEED_000
 from warehouse import db
 from warehouse.checks import run_checks
 from warehouse.dedup import fingerprint_article
-from extractors.records import RejectRecord
 from warehouse.load import PageToLoad, load_batch
 from warehouse.runs import record_run_start
 
@@ -16,8 +17,9 @@ ARTICLE = SEED_000.read_text(encoding="utf-8").split("George Allison")[0]
 
 
 def page(source: str, text: str = ARTICLE, title: str | None = None, comments=(), url=None) -> PageToLoad:
-    parsed = ParsedPage(source=source, text=text, extraction_method="text_dump", title=title,
-                        comments=tuple(comments), url=url)
+    parsed = ParsedPage(
+        source=source, text=text, extraction_method="text_dump", title=title, comments=tuple(comments), url=url
+    )
     return PageToLoad(parsed, fingerprint_article(url, title, text), "url" if url else "file")
 
 
@@ -60,7 +62,8 @@ def test_same_input_twice_changes_no_row_counts(con):
 def test_near_duplicate_is_its_own_article_linked_to_the_first_seen(con):
     edited = ARTICLE.replace("Healey", "Mr Healey").replace("Ukraine", "Kyiv", 2)
     load_batch(con, "run-1", [page("original.txt")], [])
-    result = load_batch(con, "run-2", [page("copy.txt", edited, title="A new headline"), page("other.txt", "Completely different words about cats and gardens, nothing more.")], [])
+    other = page("other.txt", "Completely different words about cats and gardens, nothing more.")
+    result = load_batch(con, "run-2", [page("copy.txt", edited, title="A new headline"), other], [])
     assert result.articles_new == 2 and result.articles_near_duplicate == 1
     rows = dict(con.execute("SELECT source_file, duplicate_of FROM articles").fetchall())
     original_id = con.execute("SELECT article_id FROM articles WHERE source_file = 'original.txt'").fetchone()[0]
@@ -92,23 +95,37 @@ def test_reingest_with_more_comments_adds_only_the_new_ones(con):
 
 
 def test_identical_comments_under_the_same_parent_are_stored_once(con):
-    comments = [comment(0, "Great piece"), comment(1, "Agreed!", parent=0, depth=1),
-                comment(2, "Agreed!", parent=0, depth=1), comment(3, "Agreed!")]
+    comments = [
+        comment(0, "Great piece"),
+        comment(1, "Agreed!", parent=0, depth=1),
+        comment(2, "Agreed!", parent=0, depth=1),
+        comment(3, "Agreed!"),
+    ]
     result = load_batch(con, "run-1", [page("a.txt", comments=comments)], [])
     assert result.comments_new == 3  # the second "Agreed!" under the same parent is the same comment
     assert con.execute("SELECT count(*) FROM comments WHERE text = 'Agreed!'").fetchone()[0] == 2
 
 
-def test_a_failing_batch_leaves_nothing_behind(con, monkeypatch):
-    from warehouse import load as load_module
-
-    def explode(self, resolved):
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr(load_module._BatchLoader, "_write_comments", explode)
-    with pytest.raises(RuntimeError):
-        load_batch(con, "run-1", [page("a.txt", comments=[comment(0, "x")])], [])
-    assert counts(con) == {t: 0 for t in counts(con)}
+def test_a_batch_the_database_refuses_leaves_nothing_of_it_behind(con):
+    load_batch(con, "run-1", [page("a.txt", comments=[comment(0, "kept")])], [])
+    before = counts(con) | {"urls": con.execute("SELECT count(*) FROM urls").fetchone()[0]}
+    # The comment breaks comments.depth NOT NULL, written after the batch's article, sightings,
+    # index rows and revision: all of those, the reject and the frontier row must go with it.
+    refused = page(
+        "b.txt",
+        "A different story about harbour walls and winter tides.",
+        comments=[comment(0, "no depth", depth=None)],
+    )
+    with pytest.raises(duckdb.ConstraintException):
+        load_batch(
+            con,
+            "run-2",
+            [refused],
+            [RejectRecord("bad.txt", "parse", "empty", "file is empty")],
+            crawl=CrawlRecords(visits=[UrlVisit("https://example.com/feed", "feed", "watchlist")]),
+        )
+    assert counts(con) | {"urls": con.execute("SELECT count(*) FROM urls").fetchone()[0]} == before
+    assert con.execute("SELECT count(*) FROM article_revisions").fetchone()[0] == 1
 
 
 def test_url_article_with_changed_text_is_updated_not_duplicated(con):
@@ -116,7 +133,7 @@ def test_url_article_with_changed_text_is_updated_not_duplicated(con):
     load_batch(con, "run-1", [page("u1", "First version of the story. " * 20, url=url)], [])
     result = load_batch(con, "run-2", [page("u1", "Second, corrected version of the story. " * 20, url=url)], [])
     assert result.articles_updated == 1 and result.articles_new == 0
-    text, = con.execute("SELECT text FROM articles WHERE url = ?", [url]).fetchone()
+    (text,) = con.execute("SELECT text FROM articles WHERE url = ?", [url]).fetchone()
     assert text.startswith("Second")
     revisions = con.execute(
         "SELECT revision, left(text, 6), words_added > 0, similarity_to_previous < 1 FROM article_revisions ORDER BY 1"
@@ -171,8 +188,14 @@ def test_page_comment_ids_make_stable_comment_ids(con):
 
 def test_the_same_long_comment_under_many_articles_is_flagged_as_a_campaign(con):
     campaign = "Visit my profile to learn how I doubled my savings in a single month, truly life changing."
-    pages = [page(f"a{i}.txt", f"Article {i} is about topic number {i} and nothing else at all.",
-                  comments=[comment(0, campaign), comment(1, "Agreed!")]) for i in range(3)]
+    pages = [
+        page(
+            f"a{i}.txt",
+            f"Article {i} is about topic number {i} and nothing else at all.",
+            comments=[comment(0, campaign), comment(1, "Agreed!")],
+        )
+        for i in range(3)
+    ]
     load_batch(con, "run-1", pages[:2], [])
     assert con.execute("SELECT count(*) FROM comments WHERE is_spam").fetchone()[0] == 0  # two articles: not yet
     load_batch(con, "run-2", pages[2:], [])
@@ -180,4 +203,5 @@ def test_the_same_long_comment_under_many_articles_is_flagged_as_a_campaign(con)
     assert flagged == [(campaign, "repeated_across_articles")]
     load_batch(con, "run-3", pages, [])  # idempotent: the reason is not appended twice
     assert con.execute("SELECT DISTINCT spam_reason FROM comments WHERE is_spam").fetchall() == [
-        ("repeated_across_articles",)]
+        ("repeated_across_articles",)
+    ]

@@ -1,8 +1,8 @@
 import duckdb
 import pytest
 
-from warehouse import migrate
 from extractors.errors import MigrationError
+from warehouse import migrate
 from warehouse.migrate import apply_migrations, available_migrations
 
 

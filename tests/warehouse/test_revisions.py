@@ -2,8 +2,10 @@ from warehouse.revisions import readable_diff, text_change
 
 
 def test_text_change_counts_words_added_and_removed():
-    change = text_change("the minister said on Monday that talks would resume",
-                         "the minister said on Tuesday that talks would resume soon")
+    change = text_change(
+        "the minister said on Monday that talks would resume",
+        "the minister said on Tuesday that talks would resume soon",
+    )
     assert (change.words_added, change.words_removed) == (2, 1)
     assert 0.8 < change.similarity < 1
     assert text_change("same words", "same words").similarity == 1.0

@@ -1,4 +1,5 @@
 """A real local Prefect server and process worker for deployment tests, and their clean-up."""
+
 from __future__ import annotations
 
 import subprocess
@@ -42,9 +43,14 @@ def prefect_worker(env: dict[str, str], pool: str, cwd: Path, marker: str = ""):
     """A process worker; `marker` goes into its environment (NEWSMON_TEST_WORKER), which the flow
     runs it starts inherit, so a test can find and kill exactly those processes."""
     with open(cwd / "worker.log", "a") as log:
-        worker = subprocess.Popen([PREFECT, "worker", "start", "--pool", pool],
-                                  env={**env, "NEWSMON_TEST_WORKER": marker}, cwd=cwd,
-                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        worker = subprocess.Popen(
+            [PREFECT, "worker", "start", "--pool", pool],
+            env={**env, "NEWSMON_TEST_WORKER": marker},
+            cwd=cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             yield worker
         finally:

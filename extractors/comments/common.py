@@ -1,0 +1,192 @@
+"""What every comment family shares: the result types, tree building and reading fields from markup."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from lxml.etree import XPath, _Element
+from lxml.html import HtmlElement
+
+from extractors.dates import parse_machine_date
+from extractors.records import ParsedComment
+from extractors.spam import classify_comment
+
+
+@dataclass(frozen=True)
+class CommentExtraction:
+    comments: tuple[ParsedComment, ...]
+    # The markup family that matched ('wordpress', 'wpdiscuz', 'schema_microdata', 'schema_jsonld',
+    # 'drupal', 'flat_text'), 'none' (no comments) or 'not_in_html' (a JavaScript comment embed).
+    status: str
+
+
+# --- what every family produces --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fields:
+    """What a comment says about itself, read from its markup."""
+
+    text: str
+    author: str | None = None
+    published_at: datetime | None = None
+    page_comment_id: str | None = None
+    kind: str = "comment"
+
+
+@dataclass(frozen=True)
+class Found:
+    """A comment and its place in the tree; `parent` indexes the family's list, which is in page order."""
+
+    fields: Fields
+    parent: int | None
+    depth: int
+
+
+def numbered(found: list[Found]) -> tuple[ParsedComment, ...]:
+    return tuple(
+        ParsedComment(
+            position=position,
+            depth=comment.depth,
+            parent_position=comment.parent,
+            text=comment.fields.text,
+            author=comment.fields.author,
+            published_at=comment.fields.published_at,
+            spam_reason=classify_comment(comment.fields.text),
+            page_comment_id=comment.fields.page_comment_id,
+            kind=comment.fields.kind,
+        )
+        for position, comment in enumerate(found)
+    )
+
+
+def nearest(element: _Element, among: Collection[_Element]) -> _Element | None:
+    """The closest ancestor of `element` that is one of `among`."""
+    return next((ancestor for ancestor in element.iterancestors() if ancestor in among), None)
+
+
+def nested_tree(
+    elements: list[HtmlElement],
+    read: Callable[[HtmlElement, set[HtmlElement]], Fields],
+    parent_of: Callable[[HtmlElement, set[HtmlElement]], HtmlElement | None] = nearest,
+) -> list[Found]:
+    """Comments whose parent is another element of `elements` (always earlier in page order).
+
+    `read` and `parent_of` get the element and the set of all comment elements; the parent is by
+    default the nearest enclosing comment.
+    """
+    members = set(elements)
+    index = {element: position for position, element in enumerate(elements)}
+    found: list[Found] = []
+    for element in elements:
+        parent = index.get(parent_of(element, members))
+        depth = found[parent].depth + 1 if parent is not None else 0
+        found.append(Found(read(element, members), parent, depth))
+    return found
+
+
+# --- reading markup -------------------------------------------------------------------
+
+
+def has_class(name: str) -> str:
+    """XPath test for one class token (`contains(@class, 'comment')` would also match 'comment-form')."""
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+def any_class(*names: str) -> str:
+    return " or ".join(has_class(name) for name in names)
+
+
+def classes(element: HtmlElement) -> set[str]:
+    return set((element.get("class") or "").split())
+
+
+def owned(comment: HtmlElement, path: XPath, comments: Collection[_Element]) -> list[HtmlElement]:
+    """Matches of `path` under `comment` that belong to it, not to a reply nested inside it."""
+    return [match for match in path(comment) if nearest(match, comments) is comment]
+
+
+def first_owned(comment: HtmlElement, paths: tuple[XPath, ...], comments: Collection[_Element]) -> HtmlElement | None:
+    return next((match for path in paths for match in owned(comment, path, comments)), None)
+
+
+def owned_machine_date(comment: HtmlElement, path: XPath, comments: Collection[_Element]) -> datetime | None:
+    """The first date read from the attribute values `path` selects (`.//time/@datetime`…) in the
+    comment's own markup, not in a reply nested inside it."""
+    for value in path(comment):
+        if nearest(value.getparent(), comments) is comment and (date := parse_machine_date(value)):
+            return date
+    return None
+
+
+# Never reader text: code, media and form controls (the "Reply" of many themes is a <button>).
+_NEVER_TEXT = frozenset(
+    {"script", "style", "noscript", "template", "button", "svg", "select", "textarea", "input", "form", "img", "iframe"}
+)
+# fmt: off
+_BLOCK_TAGS = frozenset(
+    {
+        "p", "div", "blockquote", "li", "ul", "ol", "dl", "dt", "dd", "pre", "table", "tr", "section", "article",
+        "header", "footer", "aside", "figure", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "address",
+    }
+)
+# fmt: on
+_WHITESPACE = re.compile(r"\s+")
+
+
+def element_text(element: HtmlElement, skip: Callable[[HtmlElement], bool] = lambda _: False) -> str:
+    """Paragraphs under `element` joined by a blank line; `<br>` breaks lines; `skip`ped subtrees left out."""
+    parts: list[str] = []
+    _collect_text(element, skip, parts)
+    paragraphs = []
+    for block in "".join(parts).split("\n\n"):
+        lines = [line.strip() for line in block.split("\n") if line.strip()]
+        if lines:
+            paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
+def _collect_text(element: HtmlElement, skip: Callable[[HtmlElement], bool], parts: list[str]) -> None:
+    # Source line breaks are only layout: fold them, then mark real breaks with "\n" (br) and "\n\n" (block).
+    if element.text:
+        parts.append(_WHITESPACE.sub(" ", element.text))
+    for child in element:
+        if not isinstance(child.tag, str):
+            pass  # an HTML comment or processing instruction: not text, but its tail is
+        elif child.tag == "br":
+            parts.append("\n")
+        elif child.tag not in _NEVER_TEXT and not skip(child):
+            is_block = child.tag in _BLOCK_TAGS
+            parts.append("\n\n" if is_block else "")
+            _collect_text(child, skip, parts)
+            parts.append("\n\n" if is_block else "")
+        if child.tail:
+            parts.append(_WHITESPACE.sub(" ", child.tail))
+
+
+def inline_text(element: HtmlElement, skip: Callable[[HtmlElement], bool] = lambda _: False) -> str:
+    return " ".join(element_text(element, skip).split())
+
+
+def optional_text(element: HtmlElement | None, skip: Callable[[HtmlElement], bool] = lambda _: False) -> str | None:
+    """One line of text (a name), or None when the element is missing or empty."""
+    return (inline_text(element, skip) or None) if element is not None else None
+
+
+def skipper(comments: Collection[_Element], furniture_classes: frozenset[str]) -> Callable[[HtmlElement], bool]:
+    """Leave out nested replies and the comment's furniture (author line, date, Reply link…)."""
+    return lambda element: element in comments or not furniture_classes.isdisjoint(classes(element))
+
+
+COMMENT_NUMBER = re.compile(r"comm(?:ent)?-(\d+)")
+
+
+def normalised_id(raw: str | None) -> str | None:
+    """ "div-comment-1234", "li-comment-1234", "wpd-comm-1234_0" → "comment-1234"; other ids unchanged."""
+    if not raw:
+        return None
+    number = COMMENT_NUMBER.search(raw)
+    return f"comment-{number[1]}" if number else raw

@@ -1,0 +1,225 @@
+"""Articles: each page of a batch resolved to its article id, and what that changes.
+
+A page is, in this order:
+- a known canonical URL: the same article; if its text changed, `articles` takes the new
+  text and a revision is added (warehouse/revisions.py);
+- a known content hash (an exact duplicate): the same article;
+- else a new article, linked to the article it nearly copies, if any (warehouse/near_duplicates.py).
+Known articles are touched (last seen, comment count). Every input gets its `sightings` row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+
+from extractors.records import LoadCounts, ParsedPage
+from warehouse.arrow_io import insert_rows, registered, typed_rows
+from warehouse.dedup import ArticleFingerprint
+from warehouse.near_duplicates import NearDuplicateFinder, index_articles, reindex_article
+from warehouse.revisions import add_revision, insert_first_revisions, word_count
+from warehouse.timeutil import utc_naive
+
+__all__ = ["PageToLoad", "ResolvedPage", "write_articles"]
+
+
+@dataclass(frozen=True)
+class PageToLoad:
+    page: ParsedPage
+    fingerprint: ArticleFingerprint
+    source_kind: str  # file | url
+
+
+@dataclass(frozen=True)
+class ResolvedPage:
+    article_id: str
+    item: PageToLoad
+
+
+def write_articles(
+    con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, pages: list[PageToLoad]
+) -> tuple[list[ResolvedPage], LoadCounts]:
+    """Give every page its article id, writing new, touched and changed articles and the
+    sightings; returns the pages with their ids, in order, and the article counts."""
+    counts = LoadCounts()
+    by_hash, by_url = _known_articles(con, pages)
+    finder = NearDuplicateFinder(
+        con, [p.fingerprint for p in pages if p.fingerprint.content_hash not in by_hash and p.page.url not in by_url]
+    )
+    resolved: list[ResolvedPage] = []
+    new: dict[str, tuple[PageToLoad, str | None, float | None]] = {}
+    touched: dict[str, PageToLoad] = {}
+    changed: dict[str, PageToLoad] = {}
+    for item in pages:
+        fp, page = item.fingerprint, item.page
+        if page.url and page.url in by_url:
+            article_id, known_hash = by_url[page.url]
+            if known_hash != fp.content_hash:
+                changed[article_id] = item
+                by_url[page.url] = (article_id, fp.content_hash)
+            touched[article_id] = item
+            counts.articles_duplicate += known_hash == fp.content_hash
+        elif fp.content_hash in by_hash:
+            article_id = by_hash[fp.content_hash]
+            touched[article_id] = item
+            counts.articles_duplicate += 1
+        else:
+            article_id = fp.article_id
+            duplicate_of, similarity = finder.decide(fp)
+            new[article_id] = (item, duplicate_of, similarity)
+            by_hash[fp.content_hash] = article_id
+            if page.url:
+                by_url[page.url] = (article_id, fp.content_hash)
+            counts.articles_new += 1
+            counts.articles_near_duplicate += duplicate_of is not None
+        resolved.append(ResolvedPage(article_id, item))
+
+    _insert_articles(con, run_id, now, new)
+    _touch_articles(con, run_id, now, {k: v for k, v in touched.items() if k not in new})
+    for article_id, item in changed.items():
+        _revise_article(con, run_id, now, article_id, item)
+    counts.articles_updated += len(changed)
+    _write_sightings(con, run_id, now, resolved)
+    return resolved, counts
+
+
+def _known_articles(
+    con: duckdb.DuckDBPyConnection, pages: list[PageToLoad]
+) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """Stored articles the pages may be: content hash -> id, and URL -> (id, content hash)."""
+    hashes = list({p.fingerprint.content_hash for p in pages})
+    urls = list({p.page.url for p in pages if p.page.url})
+    by_hash = dict(
+        con.execute(
+            "SELECT content_hash, article_id FROM articles WHERE content_hash IN (SELECT unnest(?))", [hashes]
+        ).fetchall()
+    )
+    rows = con.execute(
+        "SELECT url, article_id, content_hash FROM articles WHERE url IN (SELECT unnest(?))", [urls]
+    ).fetchall()
+    return by_hash, {url: (article_id, content_hash) for url, article_id, content_hash in rows}
+
+
+def _insert_articles(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    now: datetime,
+    new: dict[str, tuple[PageToLoad, str | None, float | None]],
+) -> None:
+    if not new:
+        return
+    rows = [
+        _article_row(article_id, item, duplicate_of, similarity, run_id, now)
+        for article_id, (item, duplicate_of, similarity) in new.items()
+    ]
+    insert_rows(con, "articles", rows)
+    insert_first_revisions(
+        con,
+        run_id,
+        now,
+        {article_id: (item.page, item.fingerprint.content_hash) for article_id, (item, _, _) in new.items()},
+    )
+    index_articles(con, {article_id: item.fingerprint for article_id, (item, _, _) in new.items()})
+
+
+def _touch_articles(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, items: dict[str, PageToLoad]) -> None:
+    """Known articles seen again: last seen, and the comment figures when the page has them."""
+    if not items:
+        return
+    updates = [
+        {
+            "article_id": article_id,
+            "comment_count_stated": item.page.comment_count_stated,
+            "comments_status": item.page.comments_status,
+        }
+        for article_id, item in items.items()
+    ]
+    with registered(con, "article_touch", typed_rows(con, "articles", updates)):
+        con.execute(
+            """UPDATE articles
+               SET last_seen_at = ?, last_run_id = ?,
+                   comment_count_stated = coalesce(t.comment_count_stated, articles.comment_count_stated),
+                   comments_status = coalesce(t.comments_status, articles.comments_status)
+               FROM article_touch t
+               WHERE articles.article_id = t.article_id""",
+            [now, run_id],
+        )
+
+
+def _revise_article(
+    con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, article_id: str, item: PageToLoad
+) -> None:
+    """A known URL whose text changed: a new revision, and `articles` shows the latest version."""
+    page, fp = item.page, item.fingerprint
+    add_revision(con, run_id, now, article_id, page, fp.content_hash)
+    con.execute(
+        """UPDATE articles SET title = ?, author = ?, published_at = ?, site_name = ?, language = ?,
+                  text = ?, word_count = ?, content_hash = ?
+           WHERE article_id = ?""",
+        [
+            page.title,
+            page.author,
+            utc_naive(page.published_at),
+            page.site_name,
+            page.language,
+            page.text,
+            word_count(page.text),
+            fp.content_hash,
+            article_id,
+        ],
+    )
+    reindex_article(con, article_id, fp)
+
+
+def _write_sightings(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, resolved: list[ResolvedPage]) -> None:
+    """One row per (article, input): the latest page of the batch for each wins."""
+    latest: dict[tuple[str, str], dict] = {}
+    for r in resolved:
+        latest[(r.article_id, r.item.page.source)] = {
+            "article_id": r.article_id,
+            "source": r.item.page.source,
+            "source_kind": r.item.source_kind,
+            "content_hash": r.item.fingerprint.content_hash,
+            "first_seen_at": now,
+            "last_seen_at": now,
+            "first_run_id": run_id,
+            "last_run_id": run_id,
+        }
+    insert_rows(
+        con,
+        "sightings",
+        list(latest.values()),
+        on_conflict="""ON CONFLICT (article_id, source) DO UPDATE SET
+            last_seen_at = excluded.last_seen_at, last_run_id = excluded.last_run_id,
+            content_hash = excluded.content_hash""",
+    )
+
+
+def _article_row(
+    article_id: str, item: PageToLoad, duplicate_of: str | None, similarity: float | None, run_id: str, now: datetime
+) -> dict:
+    page = item.page
+    return {
+        "article_id": article_id,
+        "url": page.url,
+        "source_file": page.source if item.source_kind == "file" else None,
+        "title": page.title,
+        "author": page.author,
+        "published_at": utc_naive(page.published_at),
+        "site_name": page.site_name,
+        "language": page.language,
+        "text": page.text,
+        "word_count": word_count(page.text),
+        "comment_count_stated": page.comment_count_stated,
+        "content_hash": item.fingerprint.content_hash,
+        "duplicate_of": duplicate_of,
+        "similarity": similarity,
+        "extraction_method": page.extraction_method,
+        "comments_status": page.comments_status,
+        "first_seen_at": now,
+        "last_seen_at": now,
+        "first_run_id": run_id,
+        "last_run_id": run_id,
+    }
