@@ -51,9 +51,8 @@ def main() -> None:
     args = parser.parse_args()
     feeds = [serve_feed(f"127.0.0.{i + 2}", args.items, args.latency_ms / 1000) for i in range(args.feeds)]
 
-    import duckdb
-
     from flows.monitor import monitor
+    from warehouse import db
 
     with tempfile.TemporaryDirectory() as tmp:
         watchlist = Path(tmp) / "watchlist.toml"
@@ -64,7 +63,7 @@ def main() -> None:
         timings = []
         for label in ("first run", "idle run", "idle run again"):
             if label != "first run":  # every source due again, as after its poll interval
-                with duckdb.connect(str(db_path)) as con:
+                with db.writer(db_path) as con:
                     con.execute("UPDATE urls SET next_fetch_at = now()::TIMESTAMP WHERE kind = 'feed'")
             started = time.perf_counter()
             summary = monitor(watchlist=str(watchlist), db_path=str(db_path), allow_private_hosts=True)

@@ -31,7 +31,8 @@ two kinds of trouble that end differently.
     │   ├── DatabaseBusy
     │   ├── DatabaseMissing
     │   ├── MigrationError
-    │   └── RunInProgress
+    │   ├── RunInProgress
+    │   └── WriteConflict          another writer committed first: the write is retried
     ├── ConfigError                a settings or watchlist value a person must fix
     │   └── WatchlistError
     ├── ServiceError               a service newsmon starts or talks to (the Prefect server)
@@ -85,6 +86,7 @@ __all__ = [
     "UnsupportedScheme",
     "WarehouseError",
     "WatchlistError",
+    "WriteConflict",
 ]
 
 
@@ -266,6 +268,10 @@ class MigrationError(WarehouseError):
 
 class RunInProgress(WarehouseError):
     """Another run holds this warehouse's run lock."""
+
+
+class WriteConflict(WarehouseError):
+    """Another writer committed to the lake while this transaction ran; retried on the new state."""
 
 
 class ConfigError(NewsmonError):

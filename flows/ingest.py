@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections import deque
-from pathlib import Path
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
@@ -65,7 +64,7 @@ def ingest(
     settings = Settings()
     if batch_size:
         settings = settings.model_copy(update={"batch_size": batch_size})
-    db_file = str(Path(db_path) if db_path else settings.db_path)
+    db_file = str(db_path or settings.catalog)
     paths = [str(p) for p in (paths or [settings.seeds_dir])]
     summary = RunSummary(run_id=str(flow_run.id or uuid.uuid4()), db_path=db_file)
     parameters = {
@@ -74,7 +73,7 @@ def ingest(
         "batch_size": settings.batch_size,
         "allow_private_hosts": allow_private_hosts,
     }
-    with recorded_run(FLOW_NAME, summary, parameters):
+    with recorded_run(FLOW_NAME, summary, parameters, settings.data_path):
         files, targets, discover_rejects = discover(paths)
         summary.inputs_seen = len(files) + len(targets) + len(discover_rejects)
         summary.rejects.extend(discover_rejects)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from pathlib import Path
 
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -41,7 +40,7 @@ def monitor(
     settings = Settings()
     if max_urls:
         settings = settings.model_copy(update={"max_urls_per_run": max_urls})
-    db_file = str(Path(db_path) if db_path else settings.db_path)
+    db_file = str(db_path or settings.catalog)
     summary = RunSummary(run_id=str(flow_run.id or uuid.uuid4()), db_path=db_file)
     parameters = {
         "watchlist": watchlist,
@@ -50,7 +49,7 @@ def monitor(
         "max_minutes": max_minutes,
         "allow_private_hosts": allow_private_hosts,
     }
-    with recorded_run(FLOW_NAME, summary, parameters):
+    with recorded_run(FLOW_NAME, summary, parameters, settings.data_path):
         sources = read_watchlist(watchlist)
         sync_watchlist(db_file, sources, summary.run_id)
         targets = due_targets(db_file, settings.max_urls_per_run)

@@ -1,4 +1,4 @@
-"""Bookkeeping every flow run shares: the run lock, its `runs` row, and the analysts' snapshot."""
+"""Bookkeeping every flow run shares: the run lock and its `runs` row."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from contextlib import contextmanager
 from prefect import get_run_logger
 
 from flows.summary import RunSummary
-from flows.tasks import end_run, publish_for_analysts, start_run
+from flows.tasks import end_run, start_run
 from warehouse.run_lock import exclusive_run
 
 
 @contextmanager
-def recorded_run(flow_name: str, summary: RunSummary, parameters: dict) -> Iterator[None]:
-    """Hold the run lock; write the `runs` row at start and end; publish the snapshot on success.
+def recorded_run(flow_name: str, summary: RunSummary, parameters: dict, data_path: str | None = None) -> Iterator[None]:
+    """Hold the run lock; write the `runs` row at start and end (its snapshot id with it).
 
     A second run while one holds the lock stops at once with RunInProgress (never two
     writers). A failure ends the row as `failed` with the error, then propagates.
@@ -23,7 +23,7 @@ def recorded_run(flow_name: str, summary: RunSummary, parameters: dict) -> Itera
     logger = get_run_logger()
     started = time.monotonic()
     with exclusive_run(summary.db_path):
-        abandoned = start_run(summary.db_path, summary.run_id, flow_name, parameters)
+        abandoned = start_run(summary.db_path, summary.run_id, flow_name, parameters, data_path)
         if abandoned:
             logger.warning("marked %d earlier run(s) that never finished as abandoned", abandoned)
         try:
@@ -34,4 +34,3 @@ def recorded_run(flow_name: str, summary: RunSummary, parameters: dict) -> Itera
             raise
         summary.seconds = time.monotonic() - started
         end_run(summary.db_path, summary, summary.status)
-        publish_for_analysts(summary.db_path)

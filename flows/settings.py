@@ -23,13 +23,23 @@ __all__ = ["Settings"]
 class Settings(BaseSettings, FetchSettings, RecrawlPolicy):
     model_config = SettingsConfigDict(env_prefix="NEWSMON_", frozen=True)
 
-    db_path: Path = Field(Path("data/newsmon.duckdb"), description="the DuckDB warehouse file")
+    catalog: str = Field(
+        "data/newsmon.sqlite",
+        description="the lake's catalog: a SQLite file (embedded) or postgres:<libpq string> (many machines)",
+    )
+    data_path: str | None = Field(
+        None, description="where a new lake keeps its Parquet files (default: lake/ beside a SQLite catalog)"
+    )
     seeds_dir: Path = Field(Path("seeds"), description="what `newsmon ingest` reads when given no paths")
     batch_size: int = Field(200, ge=1, description="inputs per extract/load batch (one transaction each)")
     extract_processes: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         ge=1,
         description="processes extracting local files in large runs (1: in the flow's process)",
+    )
+    history_days: float = Field(30, ge=0, description="snapshots kept for time travel; older ones are expired")
+    cleanup_grace_min: float = Field(
+        60, ge=0, description="files no snapshot needs are deleted once unused this long (readers may scan them)"
     )
     max_urls_per_run: int = Field(1000, ge=1, description="fetches per run; the rest stay due in `urls`")
     max_discovery_depth: int = Field(3, ge=0, description="feed/sitemap index → sitemap → … levels followed")

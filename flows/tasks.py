@@ -15,7 +15,7 @@ from prefect import task
 from prefect.cache_policies import NONE
 from prefect.states import State
 
-from extractors.errors import DatabaseBusy, InputRejected, NewsmonError
+from extractors.errors import DatabaseBusy, InputRejected, NewsmonError, WarehouseError, WriteConflict
 from extractors.fetched import EXPECT_BY_KIND, process_fetch_results
 from extractors.local_files import (
     InputFile,
@@ -46,8 +46,9 @@ from warehouse.frontier import (
     known_urls,
     validators,
 )
+from warehouse.integrity import verify_lake
 from warehouse.load import PageToLoad, load_batch
-from warehouse.publish import publish_snapshot
+from warehouse.maintenance import MaintenanceReport, maintain
 from warehouse.runs import (
     CrawlCounts,
     mark_abandoned_runs,
@@ -63,7 +64,7 @@ def worth_retrying(_task: object, _task_run: object, state: State) -> bool:
     mistake that stays (an edited migration, a bad watchlist): those fail at once, clearly."""
     try:
         state.result()
-    except DatabaseBusy:
+    except (DatabaseBusy, WriteConflict):
         return True
     except NewsmonError:
         return False
@@ -181,6 +182,8 @@ def load(
     with db.writer(db_path) as con:
         try:
             return load_batch(con, run_id, pages, rejects, crawl=crawl, policy=policy), []
+        except WarehouseError:
+            raise  # the storage's trouble (another writer, a damaged lake), not the pages'
         except Exception as batch_error:
             return _load_page_by_page(con, run_id, pages, rejects, crawl, policy, batch_error)
 
@@ -213,8 +216,11 @@ def _load_page_by_page(
 
 
 @task(cache_policy=NONE, **STORAGE_RETRIES)
-def start_run(db_path: str, run_id: str, flow_name: str, parameters: dict) -> int:
-    with db.writer(db_path) as con:
+def start_run(db_path: str, run_id: str, flow_name: str, parameters: dict, data_path: str | None = None) -> int:
+    """Create the lake if need be (with its data path), check it is whole before any input is
+    touched, record the run, mark dead runs abandoned."""
+    with db.writer(db_path, data_path) as con:
+        verify_lake(con)
         record_run_start(con, run_id, flow_name, parameters)
         return mark_abandoned_runs(con, run_id)
 
@@ -229,8 +235,9 @@ def end_run(db_path: str, summary: RunSummary, status: str, error: str | None = 
 
 
 @task(cache_policy=NONE, **STORAGE_RETRIES)
-def publish_for_analysts(db_path: str) -> str:
-    return str(publish_snapshot(db_path))
+def maintain_lake(db_path: str, history_days: float, grace_minutes: float) -> MaintenanceReport:
+    with db.writer(db_path) as con:
+        return maintain(con, history_days, grace_minutes)
 
 
 @task(cache_policy=NONE)

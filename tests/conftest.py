@@ -30,7 +30,7 @@ def prefect_engine():
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "warehouse" / "newsmon.duckdb"
+    return tmp_path / "warehouse" / "newsmon.sqlite"
 
 
 @pytest.fixture
@@ -40,3 +40,14 @@ def http_server():
 
     with LoopbackServer() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn():
+    """A real PostgreSQL 15 server for the whole session (tests/support/postgres.py): the libpq
+    DSN of its empty database `news`. Tests that need a database of their own make one with
+    `tests.support.postgres.create_database(postgres_dsn, name)`."""
+    from tests.support.postgres import postgres_server
+
+    with postgres_server() as dsn:
+        yield dsn

@@ -11,7 +11,6 @@ __all__ = [
     "frontier",  # the URL frontier, the fetch log, the re-crawl policy
     "load",  # one batch into the warehouse, in one transaction
     "migrate",  # numbered .sql migrations, recorded and checksummed
-    "publish",  # the analysts' snapshot
     "revisions",  # readable diffs of article text
     "run_lock",  # one run at a time per warehouse
     "runs",  # the `runs` table

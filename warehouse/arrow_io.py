@@ -7,30 +7,61 @@ type is written.
 
 from __future__ import annotations
 
+import random
+import time
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pyarrow as pa
 
-__all__ = ["insert_rows", "registered", "table_schema", "transaction", "typed_rows"]
+from extractors.errors import WriteConflict
+
+__all__ = ["insert_rows", "registered", "retrying", "table_schema", "transaction", "typed_rows"]
+
+T = TypeVar("T")
 
 # Per connection: a connection's tables are migrated when it opens (warehouse.db.writer).
 _SCHEMAS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, dict[str, pa.Schema]] = weakref.WeakKeyDictionary()
 
 
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """All in or all out: commit when the block ends, roll back on any exception."""
+def transaction(con: duckdb.DuckDBPyConnection, *, exclusive: bool = True) -> Iterator[None]:
+    """All in or all out: commit when the block ends, roll back on any exception.
+
+    `exclusive` (every write but the migrations, which create the table) first bumps the one
+    row of `lake_writes`, so this transaction conflicts with any other writer's that overlaps
+    it; the second to commit gets WriteConflict and nothing of it is kept (see `retrying`).
+    """
     con.execute("BEGIN TRANSACTION")
     try:
+        if exclusive:
+            con.execute("UPDATE lake_writes SET writes = writes + 1")
         yield
     except BaseException:
-        con.execute("ROLLBACK")
+        with suppress(duckdb.TransactionException):  # a failed commit has ended it already
+            con.execute("ROLLBACK")
         raise
-    con.execute("COMMIT")
+    try:
+        con.execute("COMMIT")
+    except duckdb.TransactionException as exc:
+        if "conflict" in str(exc).lower():
+            raise WriteConflict(f"another writer committed first: {str(exc).splitlines()[-1]}") from exc
+        raise
+
+
+def retrying(write: Callable[[], T], attempts: int = 10) -> T:
+    """Run `write` (one transaction) again while another writer keeps committing first."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return write()
+        except WriteConflict:
+            if attempt == attempts:
+                raise
+            time.sleep(random.uniform(0.02, 0.1) * 2 ** min(attempt, 5))
+    raise AssertionError("unreachable")
 
 
 @contextmanager
@@ -73,15 +104,36 @@ def typed_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Mappin
 
 
 def insert_rows(
-    con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Mapping[str, Any]], on_conflict: str = ""
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    key: Sequence[str] = (),
+    update: Sequence[str] = (),
 ) -> None:
-    """INSERT … SELECT `rows` into `table` through Arrow, matching columns by name; none: nothing.
+    """Write `rows` into `table` through Arrow, matching columns by name; none: nothing.
 
-    `table` and `on_conflict` come from the warehouse's own code, never from input data.
+    With no `key`, a plain INSERT. With a `key` (DuckLake has no PRIMARY KEY to conflict on),
+    one MERGE: rows whose key is new are inserted, and rows whose key exists update the
+    `update` columns (none: they are left alone). Keys must be unique within `rows`: the
+    loaders de-duplicate each batch first. `table`, `key` and `update` come from the
+    warehouse's own code, never from input data.
     """
     if not rows:
         return
     arrow = typed_rows(con, table, rows)
-    columns = ", ".join(arrow.column_names)
+    columns = arrow.column_names
     with registered(con, "arrow_rows", arrow):
-        con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM arrow_rows {on_conflict}")
+        if not key:
+            names = ", ".join(columns)
+            con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM arrow_rows")
+            return
+        matches = " AND ".join(f"{table}.{k} = arrow_rows.{k}" for k in key)
+        when_matched = (
+            f"WHEN MATCHED THEN UPDATE SET {', '.join(f'{c} = arrow_rows.{c}' for c in update)} " if update else ""
+        )
+        con.execute(
+            f"MERGE INTO {table} USING arrow_rows ON {matches} {when_matched}"
+            f"WHEN NOT MATCHED THEN INSERT ({', '.join(columns)}) "
+            f"VALUES ({', '.join(f'arrow_rows.{c}' for c in columns)})"
+        )

@@ -191,9 +191,8 @@ def _write_sightings(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime,
         con,
         "sightings",
         list(latest.values()),
-        on_conflict="""ON CONFLICT (article_id, source) DO UPDATE SET
-            last_seen_at = excluded.last_seen_at, last_run_id = excluded.last_run_id,
-            content_hash = excluded.content_hash""",
+        key=("article_id", "source"),
+        update=("last_seen_at", "last_run_id", "content_hash"),
     )
 
 

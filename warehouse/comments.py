@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import duckdb
+import pyarrow as pa
 
 from extractors.records import LoadCounts, ParsedPage
-from warehouse.arrow_io import insert_rows
+from warehouse.arrow_io import insert_rows, registered
 from warehouse.dedup import comment_content_hash, comment_id_for, sha256_hex
 from warehouse.timeutil import utc_naive
 
@@ -128,18 +129,24 @@ def _mark_removed_comments(con: duckdb.DuckDBPyConnection, now: datetime, latest
     Only snapshots that show comments count: a page that shows none is more often a
     paywall, a JavaScript embed or a failed extraction than a wiped thread.
     """
-    for article_id, present in latest_snapshot.items():
-        present_ids = list(present)
+    if not latest_snapshot:
+        return
+    shown = pa.table(
+        {
+            "article_id": [a for a, ids in latest_snapshot.items() for _ in ids],
+            "comment_id": [c for ids in latest_snapshot.values() for c in ids],
+        },
+        schema=pa.schema([("article_id", pa.string()), ("comment_id", pa.string())]),
+    )
+    # One statement each for the whole batch: a lake UPDATE costs a scan, whatever it matches.
+    shown_here = "EXISTS (SELECT 1 FROM shown s WHERE s.article_id = c.article_id AND s.comment_id = c.comment_id)"
+    with registered(con, "shown", shown):
         con.execute(
-            """UPDATE comments SET removed_at = ?
-               WHERE article_id = ? AND removed_at IS NULL AND comment_id NOT IN (SELECT unnest(?))""",
-            [now, article_id, present_ids],
+            f"""UPDATE comments c SET removed_at = $now
+                WHERE removed_at IS NULL AND article_id IN (SELECT unnest($articles)) AND NOT {shown_here}""",
+            {"now": now, "articles": list(latest_snapshot)},
         )
-        con.execute(
-            """UPDATE comments SET removed_at = NULL
-               WHERE article_id = ? AND removed_at IS NOT NULL AND comment_id IN (SELECT unnest(?))""",
-            [article_id, present_ids],
-        )
+        con.execute(f"UPDATE comments c SET removed_at = NULL WHERE removed_at IS NOT NULL AND {shown_here}")
 
 
 def _write_snapshots(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, snapshots: list[dict]) -> None:
@@ -181,9 +188,15 @@ def _write_snapshots(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime,
     insert_rows(con, "comment_snapshots", new_rows)
     if seen_again:
         con.execute(
-            """UPDATE comment_snapshots SET last_seen_at = ?, last_run_id = ?
-               FROM (SELECT unnest(?) AS article_id, unnest(?) AS snapshot_hash) seen
+            # named parameters: DuckDB binds a FROM subquery's `?` before the SET clause's
+            """UPDATE comment_snapshots SET last_seen_at = $now, last_run_id = $run_id
+               FROM (SELECT unnest($articles) AS article_id, unnest($hashes) AS snapshot_hash) seen
                WHERE comment_snapshots.article_id = seen.article_id
                  AND comment_snapshots.snapshot_hash = seen.snapshot_hash""",
-            [now, run_id, [k[0] for k in seen_again], [k[1] for k in seen_again]],
+            {
+                "now": now,
+                "run_id": run_id,
+                "articles": [k[0] for k in seen_again],
+                "hashes": [k[1] for k in seen_again],
+            },
         )

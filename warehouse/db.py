@@ -1,50 +1,196 @@
-"""Opening the DuckDB file: writers migrate it, readers never hold a write lock."""
+"""Opening the warehouse: a DuckLake catalog plus Parquet data files.
+
+The catalog is a SQLite file by default (`data/newsmon.sqlite`, data under `data/lake/` beside
+it: embedded, no server) or a PostgreSQL database (`postgres:dbname=… host=…`, data on storage
+every machine can reach) for many machines. Either way DuckDB attaches it as `lake` and makes
+it the default catalog, so every table and view is reachable by its bare name.
+
+One writer and any number of readers in other processes may use a lake at once: each batch
+is one commit, and a reader sees whole batches only, each as soon as it commits. DuckLake
+extensions load from the PyPI wheels into a directory inside the virtual environment, so
+nothing is downloaded and nothing is written to the user's home.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import duckdb_extensions
 
-from extractors.errors import DatabaseBusy, DatabaseMissing
+from extractors.errors import DatabaseBusy, DatabaseMissing, WarehouseError
 from warehouse.migrate import apply_migrations
 
+__all__ = ["LAKE", "Catalog", "catalog_of", "current_snapshot", "extension_directory", "reader", "session", "writer"]
 
-def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+LAKE = "lake"  # the name the lake is attached under
+EXTENSIONS = ("ducklake", "sqlite", "postgres", "fts")
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Where a lake's catalog lives: `kind` sqlite (a file path) or postgres (a libpq string)."""
+
+    kind: str
+    location: str
+
+    @property
+    def uri(self) -> str:
+        return f"ducklake:{self.kind}:{self.location}"
+
+    @property
+    def default_data_path(self) -> str | None:
+        """Parquet beside a SQLite catalog, under lake/<catalog name>/ (data/lake/newsmon/ by
+        default): two catalogs in one directory never share files, so maintenance of one never
+        takes the other's files for orphans. A PostgreSQL catalog needs its data path given."""
+        if self.kind != "sqlite":
+            return None
+        location = Path(self.location)
+        return str(location.parent / "lake" / location.stem) + "/"
+
+    def exists(self) -> bool:
+        return self.kind != "sqlite" or Path(self.location).is_file()
+
+    def __str__(self) -> str:
+        return self.location if self.kind == "sqlite" else f"postgres:{self.location}"
+
+
+def catalog_of(spec: str | Path) -> Catalog:
+    """`postgres:<libpq string>`, `sqlite:<path>` or a plain path (a SQLite file)."""
+    text = str(spec)
+    if text.startswith("postgres:"):
+        return Catalog("postgres", text.removeprefix("postgres:"))
+    return Catalog("sqlite", str(Path(text.removeprefix("sqlite:")).resolve()))
+
+
+def extension_directory() -> Path:
+    return Path(sys.prefix) / "duckdb_extensions"
+
+
+_verified = False  # whether this process has loaded the extensions once with their signatures checked
+
+
+def session() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the lake extensions available offline.
+
+    Checking an extension's signature hashes its file (36 MB for ducklake): about 0.4 s per
+    connection, paid by every task. So the first session of a process loads them with the
+    check, and later sessions of the process load the same, already checked files without it.
+    """
+    global _verified
+    directory = extension_directory()
+    config = {"extension_directory": str(directory), "autoinstall_known_extensions": False}
+    con = duckdb.connect(config=config | ({"allow_unsigned_extensions": True} if _verified else {}))
+    if not _verified:
+        installed = {
+            row[0] for row in con.execute("SELECT extension_name FROM duckdb_extensions() WHERE installed").fetchall()
+        }
+        missing = [name for name in EXTENSIONS if name not in installed]
+        if missing:
+            directory.mkdir(parents=True, exist_ok=True)
+            with open(directory / ".install.lock", "w") as lock:  # processes starting together install once
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                for name in missing:
+                    duckdb_extensions.import_extension(name, con=con)
+        for name in EXTENSIONS:
+            con.execute(f"LOAD {name}")
+        _verified = True
+    return con
+
+
+def _attach(con: duckdb.DuckDBPyConnection, catalog: Catalog, options: list[str]) -> None:
     try:
-        return duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise DatabaseBusy(
-                f"{path} is being written by another process (DuckDB allows one writer and no "
-                "readers beside it); try again when the run has finished"
-            ) from exc
-        raise
+        con.execute(
+            f"ATTACH '{_quoted(catalog.uri)}' AS {LAKE} ({', '.join(options)})"
+            if options
+            else f"ATTACH '{_quoted(catalog.uri)}' AS {LAKE}"
+        )
+    except duckdb.Error as exc:
+        message = str(exc)
+        if "locked" in message.lower() or "busy" in message.lower():
+            raise DatabaseBusy(f"the warehouse catalog {catalog} is busy: {message}") from exc
+        raise WarehouseError(f"cannot open the warehouse catalog {catalog}: {_first_line(message)}") from exc
+    con.execute(f"USE {LAKE}")
 
 
 @contextmanager
-def writer(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-write connection with every migration applied."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = _connect(path, read_only=False)
+def writer(spec: str | Path, data_path: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection to the lake, created if need be, with every migration applied.
+
+    `data_path` matters only when the lake is created (DuckLake records it in the catalog).
+    """
+    catalog = catalog_of(spec)
+    options = []
+    if not catalog.exists() or data_path:
+        where = data_path or catalog.default_data_path
+        if where is None:
+            raise WarehouseError(f"a new lake on {catalog} needs a data path: set NEWSMON_DATA_PATH")
+        if catalog.kind == "sqlite":
+            Path(catalog.location).parent.mkdir(parents=True, exist_ok=True)
+        options.append(f"DATA_PATH '{_quoted(where)}'")
+    con = session()
     try:
-        apply_migrations(con)
-        yield con
+        _attach(con, catalog, options)
+        with _storage_errors(catalog):
+            apply_migrations(con)
+            yield con
     finally:
         con.close()
 
 
 @contextmanager
-def reader(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection; the file must exist."""
-    path = Path(path)
-    if not path.exists():
-        raise DatabaseMissing(f"no database at {path}: run `newsmon ingest` first")
-    con = _connect(path, read_only=True)
+def reader(
+    spec: str | Path, *, as_of_snapshot: int | None = None, as_of_time: datetime | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the lake as of now, or as of a snapshot id or a time."""
+    catalog = catalog_of(spec)
+    if not catalog.exists():
+        raise DatabaseMissing(f"no warehouse at {catalog}: run `newsmon ingest` first")
+    options = ["READ_ONLY"]
+    if as_of_snapshot is not None:
+        options.append(f"SNAPSHOT_VERSION {int(as_of_snapshot)}")
+    if as_of_time is not None:
+        options.append(f"SNAPSHOT_TIME '{as_of_time.isoformat()}'")
+    con = session()
     try:
-        yield con
+        _attach(con, catalog, options)
+        with _storage_errors(catalog):
+            yield con
     finally:
         con.close()
+
+
+@contextmanager
+def _storage_errors(catalog: Catalog) -> Iterator[None]:
+    """A DuckDB error that leaves a connection's block is the storage's: callers handle the
+    errors they expect (an analyst's bad SQL, a page the database refuses) inside the block.
+    A locked catalog is worth retrying; anything else (a damaged data file) is one clear line."""
+    try:
+        yield
+    except duckdb.Error as exc:
+        message = _first_line(str(exc))
+        if "locked" in message.lower() or "busy" in message.lower():
+            raise DatabaseBusy(f"the warehouse catalog {catalog} is busy: {message}") from exc
+        raise WarehouseError(
+            f"the warehouse {catalog} could not be read or written ({message}): is it damaged?"
+        ) from exc
+
+
+def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
+    """The id of the lake's latest snapshot (its last commit)."""
+    return con.execute(f"SELECT max(snapshot_id) FROM {LAKE}.snapshots()").fetchall()[0][0]
+
+
+def _quoted(text: str) -> str:
+    """A value inside a single-quoted SQL literal (ATTACH takes no bound parameters)."""
+    return text.replace("'", "''")
+
+
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0] if message.strip() else message

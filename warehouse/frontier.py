@@ -79,7 +79,7 @@ def write_crawl_records(
         con.execute(
             """INSERT INTO urls (url, kind, found_via, found_on, first_seen_at, first_run_id, next_fetch_at)
                SELECT url, kind, found_via, found_on, ?, ?, ? FROM url_visits
-               ON CONFLICT (url) DO NOTHING""",
+               WHERE url NOT IN (SELECT url FROM urls)""",
             [now, run_id, now],
         )
         con.execute(

@@ -19,7 +19,7 @@ from datetime import datetime
 import duckdb
 
 from extractors.records import CrawlRecords, LoadCounts, RejectRecord
-from warehouse.arrow_io import transaction
+from warehouse.arrow_io import retrying, transaction
 from warehouse.articles import PageToLoad, write_articles
 from warehouse.comments import write_comments
 from warehouse.frontier import RecrawlPolicy, write_crawl_records
@@ -41,6 +41,20 @@ def load_batch(
     """Deduplicate `pages` against the warehouse and write them, `rejects` and the fetch
     log and URL frontier updates of `crawl`, atomically."""
     now = now or utc_now()
+    return retrying(lambda: _load_once(con, run_id, pages, rejects, now, crawl, policy))
+
+
+def _load_once(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    pages: list[PageToLoad],
+    rejects: list[RejectRecord],
+    now: datetime,
+    crawl: CrawlRecords | None,
+    policy: RecrawlPolicy | None,
+) -> LoadCounts:
+    """One attempt, reading the lake as it is now: a retry after a conflict sees the other
+    writer's articles and so never inserts them twice."""
     with transaction(con):
         resolved, counts = write_articles(con, run_id, now, pages)
         counts.add(write_comments(con, run_id, now, [(r.article_id, r.item.page) for r in resolved]))

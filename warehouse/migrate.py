@@ -15,6 +15,7 @@ import duckdb
 
 from extractors.errors import MigrationError
 from warehouse.arrow_io import transaction
+from warehouse.timeutil import utc_now
 
 MIGRATION_NAME = re.compile(r"^(\d{3})_(\w+)\.sql$")
 
@@ -47,10 +48,10 @@ def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Apply every migration not yet recorded; return the versions applied now."""
     con.execute(
         """CREATE TABLE IF NOT EXISTS schema_migrations (
-               version    INTEGER PRIMARY KEY,
+               version    INTEGER NOT NULL,
                name       VARCHAR NOT NULL,
                checksum   VARCHAR NOT NULL,
-               applied_at TIMESTAMP NOT NULL DEFAULT (now()::TIMESTAMP)
+               applied_at TIMESTAMP NOT NULL
            )"""
     )
     applied = dict(con.execute("SELECT version, checksum FROM schema_migrations").fetchall())
@@ -63,11 +64,11 @@ def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[int]:
                     "applied; add a new migration instead of editing an applied one"
                 )
             continue
-        with transaction(con):
+        with transaction(con, exclusive=False):  # lake_writes may not exist yet
             con.execute(migration.sql)
             con.execute(
-                "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
-                [migration.version, migration.name, migration.checksum],
+                "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
+                [migration.version, migration.name, migration.checksum, utc_now()],
             )
         newly_applied.append(migration.version)
     return newly_applied

@@ -129,4 +129,4 @@ def _insert_buckets(con: duckdb.DuckDBPyConnection, fingerprints: Mapping[str, A
         for article_id, fp in fingerprints.items()
         for band, bucket in fp.buckets
     ]
-    insert_rows(con, "article_lsh_buckets", rows, on_conflict="ON CONFLICT DO NOTHING")
+    insert_rows(con, "article_lsh_buckets", rows, key=("band", "bucket", "article_id"))

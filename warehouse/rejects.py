@@ -41,8 +41,7 @@ def write_rejects(
         con,
         "rejects",
         list(rows.values()),
-        on_conflict="""ON CONFLICT (reject_id) DO UPDATE SET
-            last_seen_at = excluded.last_seen_at, last_run_id = excluded.last_run_id,
-            detail = excluded.detail""",
+        key=("reject_id",),
+        update=("last_seen_at", "last_run_id", "detail"),
     )
     return LoadCounts(rejects=len(rejects))

@@ -1,6 +1,6 @@
-"""One run at a time per warehouse: an advisory lock file beside the database.
+"""One run at a time per warehouse: an advisory lock file beside its catalog.
 
-DuckDB already refuses a second writing process, but only while a connection is
+A lake takes one writer at a time (the SQLite catalog refuses a second), but only while a connection is
 open; flows open the database per load batch so readers can get in between.
 This lock spans the whole run, so two runs never interleave their batches and a
 run still marked 'running' without the lock held is known to be dead.
@@ -15,11 +15,23 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from extractors.errors import RunInProgress
+from warehouse.db import catalog_of
+
+
+def lock_path_of(spec: str | Path) -> Path:
+    """Beside the SQLite catalog, resolved, so a symlinked path takes the same lock."""
+    return Path(f"{catalog_of(spec).location}.run.lock")
 
 
 @contextmanager
 def exclusive_run(db_path: str | Path) -> Iterator[None]:
-    lock_path = Path(f"{db_path}.run.lock")
+    """Hold the run lock of a SQLite catalog for the block. A PostgreSQL catalog takes many
+    writers at once (each write transaction conflicts with any that overlaps it and is retried,
+    warehouse/arrow_io.py), so its runs take no lock."""
+    if catalog_of(db_path).kind != "sqlite":
+        yield
+        return
+    lock_path = lock_path_of(db_path)
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import platform
 from dataclasses import dataclass
 
 import duckdb
 
 from extractors.records import LoadCounts
+from warehouse.arrow_io import retrying, transaction
 from warehouse.timeutil import utc_now
 
 
@@ -20,12 +23,33 @@ class CrawlCounts:
 
 
 def record_run_start(con: duckdb.DuckDBPyConnection, run_id: str, flow_name: str, parameters: dict) -> None:
-    con.execute(
-        """INSERT INTO runs (run_id, flow_name, parameters, started_at, status)
-           VALUES (?, ?, ?, ?, 'running')
-           ON CONFLICT (run_id) DO UPDATE SET status = 'running', finished_at = NULL, error = NULL""",
-        [run_id, flow_name, json.dumps(parameters, default=str), utc_now()],
-    )
+    """The run's row, `running`, with this machine and process (a run id seen again, a Prefect
+    retry of the same flow run, restarts its row)."""
+    row = {
+        "run_id": run_id,
+        "flow_name": flow_name,
+        "parameters": json.dumps(parameters, default=str),
+        "started_at": utc_now(),
+        "host": platform.node(),
+        "pid": os.getpid(),
+    }
+
+    def write() -> None:
+        with transaction(con):
+            con.execute(
+                """MERGE INTO runs USING (SELECT $run_id AS run_id, $flow_name AS flow_name,
+                                                 $parameters::JSON AS parameters, $started_at AS started_at,
+                                                 $host AS host, $pid AS pid) new
+                   ON runs.run_id = new.run_id
+                   WHEN MATCHED THEN UPDATE SET status = 'running', finished_at = NULL, error = NULL,
+                       host = new.host, pid = new.pid
+                   WHEN NOT MATCHED THEN INSERT (run_id, flow_name, parameters, started_at, status, host, pid)
+                       VALUES (new.run_id, new.flow_name, new.parameters, new.started_at, 'running', new.host,
+                               new.pid)""",
+                row,
+            )
+
+    retrying(write)
 
 
 def record_run_end(
@@ -38,38 +62,80 @@ def record_run_end(
     error: str | None = None,
 ) -> None:
     crawl = crawl or CrawlCounts()
-    con.execute(
-        """UPDATE runs SET finished_at = ?, status = ?, inputs_seen = ?, articles_new = ?,
-                  articles_duplicate = ?, articles_near_duplicate = ?, comments_new = ?,
-                  comments_spam = ?, rejects = ?, error = ?, sources_polled = ?, urls_fetched = ?,
-                  urls_not_modified = ?, urls_discovered = ?, articles_revised = ?
-           WHERE run_id = ?""",
-        [
-            utc_now(),
-            status,
-            inputs_seen,
-            counts.articles_new,
-            counts.articles_duplicate,
-            counts.articles_near_duplicate,
-            counts.comments_new,
-            counts.comments_spam,
-            counts.rejects,
-            error,
-            crawl.sources_polled,
-            crawl.urls_fetched,
-            crawl.urls_not_modified,
-            crawl.urls_discovered,
-            counts.articles_updated,
-            run_id,
-        ],
-    )
+    retrying(lambda: _record_end_once(con, run_id, status, inputs_seen, counts, crawl, error))
+
+
+def _record_end_once(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    status: str,
+    inputs_seen: int,
+    counts: LoadCounts,
+    crawl: CrawlCounts,
+    error: str | None,
+) -> None:
+    # The lake as the run's last batch left it: `newsmon sql --as-of RUN_ID` reads this snapshot.
+    snapshot_id = con.execute("SELECT max(snapshot_id) FROM lake.snapshots()").fetchall()[0][0]
+    with transaction(con):
+        con.execute(
+            """UPDATE runs SET snapshot_id = ?, finished_at = ?, status = ?, inputs_seen = ?, articles_new = ?,
+                      articles_duplicate = ?, articles_near_duplicate = ?, comments_new = ?,
+                      comments_spam = ?, rejects = ?, error = ?, sources_polled = ?, urls_fetched = ?,
+                      urls_not_modified = ?, urls_discovered = ?, articles_revised = ?
+               WHERE run_id = ?""",
+            [
+                snapshot_id,
+                utc_now(),
+                status,
+                inputs_seen,
+                counts.articles_new,
+                counts.articles_duplicate,
+                counts.articles_near_duplicate,
+                counts.comments_new,
+                counts.comments_spam,
+                counts.rejects,
+                error,
+                crawl.sources_polled,
+                crawl.urls_fetched,
+                crawl.urls_not_modified,
+                crawl.urls_discovered,
+                counts.articles_updated,
+                run_id,
+            ],
+        )
 
 
 def mark_abandoned_runs(con: duckdb.DuckDBPyConnection, current_run_id: str) -> int:
-    """Runs still 'running' died: every flow holds the warehouse's run lock (warehouse/run_lock.py)
-    while it runs, and the caller holds it now, so no other run is alive."""
-    return con.execute(
-        """UPDATE runs SET status = 'abandoned', error = 'process ended before the run finished'
-           WHERE status = 'running' AND run_id <> ?""",
-        [current_run_id],
-    ).fetchone()[0]
+    """Runs of this machine still `running` whose process is gone died: mark them `abandoned`.
+
+    Runs of other machines are theirs to judge (a shared PostgreSQL catalog). On this machine a
+    process id that no longer exists cannot be a live run."""
+    candidates = con.execute(
+        "SELECT run_id, pid FROM runs WHERE status = 'running' AND run_id <> ? AND host IS NOT DISTINCT FROM ?",
+        [current_run_id, platform.node()],
+    ).fetchall()
+    dead = [run_id for run_id, pid in candidates if not _alive(pid)]
+    if dead:
+
+        def write() -> None:
+            with transaction(con):
+                con.execute(
+                    """UPDATE runs SET status = 'abandoned', error = 'process ended before the run finished'
+                       WHERE run_id IN (SELECT unnest(?))""",
+                    [dead],
+                )
+
+        retrying(write)
+    return len(dead)
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None or pid == os.getpid():
+        return pid is not None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True

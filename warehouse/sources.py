@@ -8,7 +8,7 @@ import duckdb
 import pyarrow as pa
 
 from extractors.records import WatchedSource
-from warehouse.arrow_io import registered, table_schema, transaction
+from warehouse.arrow_io import registered, retrying, table_schema, transaction
 
 __all__ = ["sync_sources"]
 
@@ -17,6 +17,10 @@ _WATCHED = ("name", "kind", "url", "poll_interval_min", "tags", "max_new_article
 
 def sync_sources(con: duckdb.DuckDBPyConnection, sources: list[WatchedSource], run_id: str, now: datetime) -> None:
     """Upsert the watched sources; mark the others inactive and stop polling them. One transaction."""
+    retrying(lambda: _sync_once(con, sources, run_id, now))
+
+
+def _sync_once(con: duckdb.DuckDBPyConnection, sources: list[WatchedSource], run_id: str, now: datetime) -> None:
     columns = table_schema(con, "sources")  # typed like the table, also when the watchlist is empty
     rows = pa.Table.from_pylist(
         [
@@ -37,10 +41,17 @@ def sync_sources(con: duckdb.DuckDBPyConnection, sources: list[WatchedSource], r
             """INSERT INTO sources (name, kind, url, poll_interval_min, tags, max_new_articles, active,
                                     first_seen_at, updated_at)
                SELECT name, kind, url, poll_interval_min, tags, max_new_articles, true, ?, ? FROM watchlist
-               ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, url = excluded.url,
-                   poll_interval_min = excluded.poll_interval_min, tags = excluded.tags,
-                   max_new_articles = excluded.max_new_articles, active = true, updated_at = excluded.updated_at""",
+               WHERE name NOT IN (SELECT name FROM sources)""",
             [now, now],
+        )
+        con.execute(
+            """UPDATE sources SET kind = w.kind, url = w.url, poll_interval_min = w.poll_interval_min,
+                   tags = w.tags, max_new_articles = w.max_new_articles, active = true, updated_at = ?
+               FROM watchlist w WHERE sources.name = w.name
+                 AND (sources.kind, sources.url, sources.poll_interval_min, sources.tags,
+                      sources.max_new_articles, sources.active)
+                     IS DISTINCT FROM (w.kind, w.url, w.poll_interval_min, w.tags, w.max_new_articles, true)""",
+            [now],
         )
         con.execute(
             """UPDATE sources SET active = false, updated_at = ?
@@ -50,9 +61,16 @@ def sync_sources(con: duckdb.DuckDBPyConnection, sources: list[WatchedSource], r
         con.execute(
             """INSERT INTO urls (url, kind, found_via, first_seen_at, first_run_id, next_fetch_at, poll_interval_min)
                SELECT url, kind, 'watchlist', ?, ?, ?, poll_interval_min FROM watchlist
-               ON CONFLICT (url) DO UPDATE SET kind = excluded.kind, poll_interval_min = excluded.poll_interval_min,
-                   next_fetch_at = coalesce(urls.next_fetch_at, excluded.next_fetch_at)""",
+               WHERE url NOT IN (SELECT url FROM urls)""",
             [now, run_id, now],
+        )
+        con.execute(
+            """UPDATE urls SET kind = w.kind, poll_interval_min = w.poll_interval_min,
+                   next_fetch_at = coalesce(urls.next_fetch_at, ?)
+               FROM watchlist w WHERE urls.url = w.url
+                 AND (urls.kind, urls.poll_interval_min, urls.next_fetch_at IS NULL)
+                     IS DISTINCT FROM (w.kind, w.poll_interval_min, false)""",
+            [now],
         )
         con.execute(
             """UPDATE urls SET next_fetch_at = NULL

@@ -10,13 +10,13 @@ import signal
 import time
 from pathlib import Path
 
-import duckdb
 import httpx
 import pytest
 
 from tests.support.dumps import write_dumps
 from tests.support.news_site import publish_feed
 from tests.support.prefect_services import prefect_server, prefect_worker, run_prefect
+from warehouse import db
 from warehouse.checks import run_checks
 
 REPO = Path(__file__).resolve().parents[2]
@@ -107,7 +107,7 @@ def _alive(pid: str) -> bool:
 
 
 def counts(db_path: Path) -> tuple[int, int]:
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with db.reader(db_path) as con:
         return con.execute("SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM comments)").fetchone()
 
 
@@ -119,19 +119,21 @@ def test_deployments_run_on_a_worker_and_survive_a_killed_worker(tmp_path, http_
         run_prefect(["--no-prompt", "deploy", "--all", "--prefect-file", "deploy/prefect.yaml"], env, project)
         deployments = {
             name: httpx.get(f"{api_url}/deployments/name/{name}", timeout=10).json()
-            for name in ("ingest/ingest-seeds", "monitor/monitor")
+            for name in ("ingest/ingest-seeds", "monitor/monitor", "maintain/maintain")
         }
         assert {n: d["entrypoint"] for n, d in deployments.items()} == {
             "ingest/ingest-seeds": "flows/ingest.py:ingest",
             "monitor/monitor": "flows/monitor.py:monitor",
+            "maintain/maintain": "flows/maintain.py:maintain",
         }
         assert {n: [s["schedule"]["cron"] for s in d["schedules"]] for n, d in deployments.items()} == {
             "ingest/ingest-seeds": ["0 3 * * *"],
             "monitor/monitor": ["*/15 * * * *"],
+            "maintain/maintain": ["30 4 * * *"],
         }
 
         # 1. the seeds, through the deployment, into a database outside the working tree
-        seeds_db = tmp_path / "seeds.duckdb"
+        seeds_db = tmp_path / "seeds.sqlite"
         with prefect_worker(env, POOL, project):
             run_id = trigger(api_url, "ingest/ingest-seeds", db_path=str(seeds_db), paths=["seeds"])
             run = wait_for_final_state(api_url, run_id)
@@ -141,32 +143,36 @@ def test_deployments_run_on_a_worker_and_survive_a_killed_worker(tmp_path, http_
             watchlist = tmp_path / "watchlist.toml"
             feed = publish_feed(http_server, [1, 2, 3])
             watchlist.write_text(f'[[source]]\nname = "local"\nkind = "feed"\nurl = "{feed}"\n')
-            monitor_db = tmp_path / "monitor.duckdb"
+            monitor_db = tmp_path / "monitor.sqlite"
             monitor_id = trigger(
                 api_url, "monitor/monitor", watchlist=str(watchlist), db_path=str(monitor_db), allow_private_hosts=True
             )
             assert wait_for_final_state(api_url, monitor_id)["state"]["type"] == "COMPLETED"
         assert counts(seeds_db) == (2, 42)
         assert counts(monitor_db) == (3, 0)
-        with duckdb.connect(str(seeds_db), read_only=True) as con:
+        with db.reader(seeds_db) as con:
             assert con.execute("SELECT run_id, status FROM runs").fetchall() == [(run_id, "completed")]
 
         # 3. kill the worker (and the run it started) during a load; the next run finishes the work
         inputs = tmp_path / "inputs"
         write_dumps(inputs, 200)  # 200 one-file batches: far more than the log round-trip lets through
-        crash_db = tmp_path / "crash.duckdb"
+        crash_db = tmp_path / "crash.sqlite"
         with prefect_worker(env, POOL, project, marker="doomed"):
             doomed = trigger(api_url, "ingest/ingest-seeds", db_path=str(crash_db), paths=[str(inputs)], batch_size=1)
             wait_for_batches(api_url, doomed, at_least=3)
             assert kill_processes_with_env("NEWSMON_TEST_WORKER", "doomed") >= 2  # the worker and its flow run
         articles, comments = counts(crash_db)
         assert 3 <= articles < 200 and comments == 3 * articles  # whole batches only
-        with duckdb.connect(str(crash_db), read_only=True) as con:
+        with db.reader(crash_db) as con:
             assert all(r.passed for r in run_checks(con))
         with prefect_worker(env, POOL, project):
             rerun = trigger(api_url, "ingest/ingest-seeds", db_path=str(crash_db), paths=[str(inputs)])
             assert wait_for_final_state(api_url, rerun)["state"]["type"] == "COMPLETED"
+            # 4. the daily maintenance, through its deployment: same rows, fewer files
+            tidy = trigger(api_url, "maintain/maintain", db_path=str(crash_db), history_days=0, grace_minutes=0)
+            assert wait_for_final_state(api_url, tidy)["state"]["type"] == "COMPLETED"
         assert counts(crash_db) == (200, 600)
-        with duckdb.connect(str(crash_db), read_only=True) as con:
-            assert sorted(con.execute("SELECT status FROM runs").fetchall()) == [("abandoned",), ("completed",)]
+        with db.reader(crash_db) as con:
+            statuses = sorted(con.execute("SELECT flow_name, status FROM runs").fetchall())
+            assert statuses == [("ingest", "abandoned"), ("ingest", "completed"), ("maintain", "completed")]
             assert all(r.passed for r in run_checks(con))

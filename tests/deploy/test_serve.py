@@ -35,9 +35,9 @@ def test_serve_registers_the_scheduled_deployments_and_stops_its_server(tmp_path
     )
     try:
         deadline, deployments = time.monotonic() + 150, {}
-        while time.monotonic() < deadline and len(deployments) < 2:
+        while time.monotonic() < deadline and len(deployments) < 3:
             assert serve.poll() is None, serve.stdout.read()
-            for name in ("monitor/monitor", "ingest/ingest-seeds"):
+            for name in ("monitor/monitor", "ingest/ingest-seeds", "maintain/maintain"):
                 try:
                     response = httpx.get(f"{api}/deployments/name/{name}", timeout=2)
                 except httpx.TransportError:
@@ -45,9 +45,13 @@ def test_serve_registers_the_scheduled_deployments_and_stops_its_server(tmp_path
                 if response.status_code == 200:
                     deployments[name] = response.json()
             time.sleep(1)
-        assert set(deployments) == {"monitor/monitor", "ingest/ingest-seeds"}
+        assert set(deployments) == {"monitor/monitor", "ingest/ingest-seeds", "maintain/maintain"}
         crons = {name: [s["schedule"]["cron"] for s in d["schedules"]] for name, d in deployments.items()}
-        assert crons == {"monitor/monitor": ["*/15 * * * *"], "ingest/ingest-seeds": ["0 3 * * *"]}
+        assert crons == {
+            "monitor/monitor": ["*/15 * * * *"],
+            "ingest/ingest-seeds": ["0 3 * * *"],
+            "maintain/maintain": ["30 4 * * *"],
+        }
         assert deployments["monitor/monitor"]["parameters"]["watchlist"] == "deploy/watchlist.toml"
     finally:
         stop_process_group(serve, signals=2)

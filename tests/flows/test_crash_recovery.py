@@ -9,9 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
-
 from tests.support.dumps import write_dumps
+from warehouse import db
 from warehouse.checks import run_checks
 
 
@@ -30,7 +29,7 @@ def newsmon(args: list[str], home: Path, **kwargs) -> subprocess.Popen:
 def test_killed_run_is_consistent_and_the_next_run_finishes(tmp_path):
     inputs = tmp_path / "inputs"
     write_dumps(inputs, 40)
-    db_path = tmp_path / "w.duckdb"
+    db_path = tmp_path / "w.sqlite"
 
     run = newsmon(
         ["ingest", str(inputs), "--db", str(db_path)], tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -43,7 +42,7 @@ def test_killed_run_is_consistent_and_the_next_run_finishes(tmp_path):
     run.wait()
     run.stdout.close()
 
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with db.reader(db_path) as con:
         loaded = con.execute("SELECT count(*) FROM articles").fetchone()[0]
         assert 3 <= loaded < 40
         # whole batches only: every loaded article has all three of its comments
@@ -55,7 +54,7 @@ def test_killed_run_is_consistent_and_the_next_run_finishes(tmp_path):
         ["ingest", str(inputs), "--db", str(db_path)], tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     assert rerun.wait(timeout=300) == 0
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with db.reader(db_path) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 40
         assert con.execute("SELECT count(*) FROM comments").fetchone()[0] == 120
         assert con.execute("SELECT count(DISTINCT source) FROM sightings").fetchone()[0] == 40

@@ -4,27 +4,21 @@ from __future__ import annotations
 
 import shutil
 
-import duckdb
 import pytest
 
 from flows.ingest import ingest
 from tests.support.seeds import SEED_000, SEED_003, SEEDS_DIR
+from tests.support.warehouse import table_counts
+from warehouse import db
 from warehouse.checks import run_checks
 
 pytestmark = pytest.mark.usefixtures("prefect_engine")
-
-TABLES = ["articles", "comments", "sightings", "rejects", "article_minhash", "article_lsh_buckets"]
-
-
-def table_counts(db_path) -> dict[str, int]:
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
 
 
 def test_seeds_load_with_their_known_answers(db_path):
     summary = ingest(paths=[str(SEEDS_DIR)], db_path=str(db_path))
     assert summary.inputs_seen == 2 and not summary.rejects
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with db.reader(db_path) as con:
         article = con.execute(
             "SELECT article_id, title, author, comment_count_stated, language, text FROM articles "
             "WHERE source_file LIKE '%000_b3c46d5755a19dff.txt'"
@@ -55,7 +49,7 @@ def test_running_the_same_input_twice_changes_nothing(db_path):
     assert table_counts(db_path) == first
     assert second_run.counts.articles_new == 0 and second_run.counts.comments_new == 0
     assert second_run.counts.articles_duplicate == 2
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with db.reader(db_path) as con:
         assert con.execute("SELECT count(*) FROM runs WHERE status = 'completed'").fetchone()[0] == 2
 
 
@@ -68,7 +62,7 @@ def test_empty_and_binary_files_are_rejected_while_the_rest_loads(db_path, tmp_p
     (inputs / "report.pdf").write_bytes(b"%PDF-1.7 ...")
     summary = ingest(paths=[str(inputs), str(tmp_path / "missing.txt")], db_path=str(db_path))
     assert summary.inputs_seen == 5 and summary.inputs_loaded == 1
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with db.reader(db_path) as con:
         rejects = dict(con.execute("SELECT regexp_extract(source, '[^/]+$'), reason FROM rejects").fetchall())
         assert rejects == {
             "empty.txt": "empty",
@@ -82,7 +76,7 @@ def test_empty_and_binary_files_are_rejected_while_the_rest_loads(db_path, tmp_p
 
 
 def test_small_batches_load_the_same_rows_as_one_batch(db_path, tmp_path):
-    one = tmp_path / "one.duckdb"
+    one = tmp_path / "one.sqlite"
     ingest(paths=[str(SEEDS_DIR)], db_path=str(one), batch_size=100)
     ingest(paths=[str(SEED_000), str(SEED_003)], db_path=str(db_path), batch_size=1)
     assert table_counts(db_path) == table_counts(one)
@@ -122,7 +116,7 @@ def test_a_later_html_snapshot_adds_new_comments_and_marks_removed_ones(db_path,
     ingest(paths=[str(first_dir)], db_path=str(db_path))
     second = ingest(paths=[str(later_dir)], db_path=str(db_path))
     assert second.counts.articles_new == 0 and second.counts.comments_new == 1
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with db.reader(db_path) as con:
         rows = con.execute(
             "SELECT page_comment_id, removed_at IS NOT NULL, is_spam, extraction_method FROM comments ORDER BY 1"
         ).fetchall()
@@ -150,7 +144,7 @@ def test_a_page_the_database_refuses_costs_only_that_page(db_path, tmp_path, bat
     (inputs / SEED_003.name).write_bytes(SEED_003.read_bytes().rstrip() + b"\n\n12,345,678,901 COMMENTS\n")
     summary = ingest(paths=[str(inputs)], db_path=str(db_path), batch_size=batch_size)
     assert summary.counts.articles_new == 1 and summary.counts.comments_new == 42
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with db.reader(db_path) as con:
         rejects = con.execute("SELECT regexp_extract(source, '[^/]+$'), stage, reason, detail FROM rejects").fetchall()
         assert [r[:3] for r in rejects] == [(SEED_003.name, "load", "load_error")]
         assert "articles" in rejects[0][3] and "12345678901" in rejects[0][3]
@@ -179,11 +173,11 @@ def test_a_process_pool_extracts_large_inputs_into_the_same_rows(db_path, tmp_pa
     write_dumps(inputs, MIN_FILES_FOR_POOL + 10)
     (inputs / "empty.txt").write_bytes(b"")
     monkeypatch.setenv("NEWSMON_EXTRACT_PROCESSES", "1")
-    in_process = ingest(paths=[str(inputs)], db_path=str(tmp_path / "one.duckdb"), batch_size=20)
+    in_process = ingest(paths=[str(inputs)], db_path=str(tmp_path / "one.sqlite"), batch_size=20)
     assert WatchedPool.files_mapped == 0
     monkeypatch.setenv("NEWSMON_EXTRACT_PROCESSES", "2")
     pooled = ingest(paths=[str(inputs)], db_path=str(db_path), batch_size=20)
     assert WatchedPool.files_mapped == MIN_FILES_FOR_POOL + 11  # every file went through the pool
     assert pooled.counts == in_process.counts and pooled.counts.articles_new == MIN_FILES_FOR_POOL + 10
     assert [r.reason for r in pooled.rejects] == ["empty"]
-    assert table_counts(db_path) == table_counts(tmp_path / "one.duckdb")
+    assert table_counts(db_path) == table_counts(tmp_path / "one.sqlite")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from flows.ingest import ingest
 from tests.support.http_server import Reply
 from tests.support.news_site import article_html, gzip_bomb, publish_feed, with_etag
 from tests.support.seeds import SEED_003
+from tests.support.warehouse import rows
+from warehouse import db
 from warehouse.checks import run_checks
 
 pytestmark = pytest.mark.usefixtures("prefect_engine")
@@ -22,11 +23,6 @@ def fast_polite_settings(monkeypatch):
     monkeypatch.setenv("NEWSMON_CONNECT_TIMEOUT_S", "0.5")
     monkeypatch.setenv("NEWSMON_MAX_ATTEMPTS", "2")
     monkeypatch.setenv("NEWSMON_MAX_BODY_BYTES", str(512 * 1024))
-
-
-def rows(db_path, sql, params=()):
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        return con.execute(sql, params).fetchall()
 
 
 def test_a_feed_is_ingested_and_a_rerun_uses_conditional_gets_and_adds_nothing(http_server, db_path):
@@ -58,7 +54,7 @@ def test_a_feed_is_ingested_and_a_rerun_uses_conditional_gets_and_adds_nothing(h
         (200,),
         (304,),
     ]
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with db.reader(db_path) as con:
         assert all(r.passed for r in run_checks(con))
 
 

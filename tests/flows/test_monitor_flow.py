@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import duckdb
 import pytest
 
 from extractors.errors import RunInProgress
 from flows.monitor import monitor
 from tests.support.http_server import Reply
 from tests.support.news_site import article_html, publish_feed, rss
+from tests.support.warehouse import execute, rows
+from warehouse import db
 from warehouse.checks import run_checks
 from warehouse.run_lock import exclusive_run
 
@@ -27,11 +28,6 @@ def watchlist(tmp_path, *entries: tuple[str, str, str]) -> str:
     path = tmp_path / "watchlist.toml"
     path.write_text("".join(f'[[source]]\nname = "{n}"\nkind = "{k}"\nurl = "{u}"\n\n' for n, k, u in entries))
     return str(path)
-
-
-def rows(db_path, sql):
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        return con.execute(sql).fetchall()
 
 
 def feed_of(server, numbers: list[int]) -> bytes:
@@ -60,8 +56,7 @@ def test_a_feed_that_gains_two_items_yields_exactly_two_new_articles(http_server
     assert first.counts.articles_new == 3 and first.sources_polled == 1
     publish_feed(http_server, [1, 2, 3, 4, 5])  # a new ETag: the conditional GET gets the new feed
     # the source is due again only after its interval: make it due now
-    with duckdb.connect(str(db_path)) as con:
-        con.execute("UPDATE urls SET next_fetch_at = now()::TIMESTAMP WHERE kind = 'feed'")
+    execute(db_path, "UPDATE urls SET next_fetch_at = now()::TIMESTAMP WHERE kind = 'feed'")
     second = monitor(watchlist=sources, db_path=str(db_path))
     assert second.counts.articles_new == 2
     assert rows(db_path, "SELECT count(*) FROM articles") == [(5,)]
@@ -70,7 +65,7 @@ def test_a_feed_that_gains_two_items_yields_exactly_two_new_articles(http_server
         db_path,
         "SELECT status, sources_polled, urls_fetched, urls_discovered, articles_new FROM runs ORDER BY started_at",
     ) == [("completed", 1, 4, 3, 3), ("completed", 1, 3, 2, 2)]
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with db.reader(db_path) as con:
         assert [r.check for r in run_checks(con) if not r.passed] == []
 
 
@@ -86,11 +81,11 @@ def test_growing_comments_are_caught_by_the_scheduled_recrawl(http_server, db_pa
     assert http_server.hits["/news/story-1"] == 1
     assert rows(db_path, "SELECT count(*) FROM comments") == [(2,)]
 
-    with duckdb.connect(str(db_path)) as con:  # an hour passes
-        con.execute(
-            "UPDATE urls SET first_seen_at = first_seen_at - INTERVAL 61 MINUTE, "
-            "next_fetch_at = next_fetch_at - INTERVAL 61 MINUTE WHERE kind = 'article'"
-        )
+    execute(  # an hour passes
+        db_path,
+        "UPDATE urls SET first_seen_at = first_seen_at - INTERVAL 61 MINUTE, "
+        "next_fetch_at = next_fetch_at - INTERVAL 61 MINUTE WHERE kind = 'article'",
+    )
     later = monitor(watchlist=sources, db_path=str(db_path))
     assert http_server.hits["/news/story-1"] == 2
     assert later.counts.comments_new == 1 and later.counts.articles_new == 0

@@ -5,7 +5,7 @@ from warehouse.frontier import RecrawlPolicy
 
 def test_settings_have_local_defaults_and_read_newsmon_env(monkeypatch):
     defaults = Settings()
-    assert str(defaults.db_path) == "data/newsmon.duckdb" and not defaults.allow_private_hosts
+    assert defaults.catalog == "data/newsmon.sqlite" and not defaults.allow_private_hosts
     assert "newsmon" in defaults.user_agent and "http" in defaults.user_agent
     monkeypatch.setenv("NEWSMON_ALLOW_PRIVATE_HOSTS", "1")
     monkeypatch.setenv("NEWSMON_PRIVATE_HOST_EXCEPTIONS", '["10.0.0.5:8080"]')

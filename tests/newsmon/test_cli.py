@@ -1,4 +1,4 @@
-"""The `newsmon` CLI: exit codes, read-only SQL, clear errors."""
+"""The `newsmon` CLI: exit codes, read-only SQL on the live warehouse, clear errors."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 from typer.testing import CliRunner
 
 from newsmon.cli import Exit, app
 from tests.support.seeds import SEED_003, SEEDS_DIR
+from tests.support.warehouse import rows
+from warehouse import db
 
 runner = CliRunner()
 
@@ -37,10 +38,9 @@ def test_ingest_prints_a_summary_that_matches_the_rows_loaded(db_path):
     result = runner.invoke(app, ["ingest", str(SEEDS_DIR), "--db", str(db_path)])
     assert result.exit_code == Exit.OK, result.output
     printed = summary_counts(result.output)
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        articles, comments, spam = con.execute(
-            "SELECT (SELECT count(*) FROM articles), count(*), count(*) FILTER (WHERE is_spam) FROM comments"
-        ).fetchone()
+    [(articles, comments, spam)] = rows(
+        db_path, "SELECT (SELECT count(*) FROM articles), count(*), count(*) FILTER (WHERE is_spam) FROM comments"
+    )
     assert articles == 2 and comments > 0 and spam > 0
     assert printed["inputs seen"] == printed["inputs loaded"] == 2
     assert printed["articles new"] == articles
@@ -56,7 +56,7 @@ def test_ingest_prints_a_summary_that_matches_the_rows_loaded(db_path):
 def test_a_newsmon_error_is_one_line_and_exit_4_without_retrying(inputs, db_path):
     """An edited migration is the user's to fix: one line naming it, exit 4, no retries."""
     _make_db(db_path)
-    with duckdb.connect(str(db_path)) as con:
+    with db.writer(db_path) as con:
         con.execute("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1")
     result = runner.invoke(app, ["ingest", str(inputs), "--db", str(db_path)])
     assert result.exit_code == Exit.FAILED
@@ -92,8 +92,6 @@ def test_ingest_exit_code_tells_some_from_all_rejected(inputs, db_path, tmp_path
 
 
 def _make_db(path):
-    from warehouse import db
-
     with db.writer(path) as con:
         con.execute(
             "INSERT INTO runs (run_id, flow_name, started_at, status) VALUES ('r', 'ingest', now(), 'completed')"
@@ -106,13 +104,12 @@ def test_sql_is_read_only(db_path):
     assert ok.exit_code == 0 and "completed" in ok.output
     write = runner.invoke(app, ["sql", "DELETE FROM runs", "--db", str(db_path)])
     assert write.exit_code == Exit.FAILED
-    assert "read-only" in write.output.lower() or "read only" in write.output.lower()
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
+    assert "read-only" in write.output.lower()
+    assert rows(db_path, "SELECT count(*) FROM runs") == [(1,)]
 
 
 def test_sql_on_a_missing_database_says_what_to_do(tmp_path):
-    result = runner.invoke(app, ["sql", "SELECT 1", "--db", str(tmp_path / "nope.duckdb")])
+    result = runner.invoke(app, ["sql", "SELECT 1", "--db", str(tmp_path / "nope.sqlite")])
     assert result.exit_code == Exit.FAILED
     assert "newsmon ingest" in result.output
 
@@ -121,28 +118,34 @@ def test_stats_and_check_report_on_the_database(db_path):
     _make_db(db_path)
     stats = runner.invoke(app, ["stats", "--db", str(db_path)])
     assert stats.exit_code == 0 and "articles" in stats.output and "schema_migrations" in stats.output
+    assert "article_overview" not in stats.output  # a view: no rows of its own
     check = runner.invoke(app, ["check", "--db", str(db_path)])
     assert check.exit_code == 0, check.output
     assert "FAIL" not in check.output
 
 
-def test_sql_while_another_process_writes_gives_a_clear_error(db_path):
+WRITER_MID_TRANSACTION = """
+import sys, time
+from warehouse import db
+with db.writer(sys.argv[1]) as con:
+    con.execute("BEGIN")
+    con.execute("INSERT INTO runs (run_id, flow_name, started_at, status) VALUES ('open', 'ingest', now(), 'running')")
+    print("ready", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_sql_reads_live_data_while_another_process_writes(db_path):
+    """No snapshot to wait for: a reader sees every commit, and nothing of a writer's open transaction."""
     _make_db(db_path)
     holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(30)",
-            str(db_path),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
+        [sys.executable, "-c", WRITER_MID_TRANSACTION, str(db_path)], stdout=subprocess.PIPE, text=True
     )
     try:
         assert holder.stdout.readline().strip() == "ready"
-        result = runner.invoke(app, ["sql", "SELECT 1", "--db", str(db_path)])
-        assert result.exit_code == Exit.FAILED
-        assert "another process" in result.output
+        result = runner.invoke(app, ["sql", "SELECT run_id FROM runs", "--format", "csv", "--db", str(db_path)])
+        assert result.exit_code == 0, result.output
+        assert result.stdout == "run_id\nr\n"
     finally:
         holder.kill()
         holder.wait()
@@ -158,9 +161,8 @@ def test_the_installed_command_ingests_seeds_end_to_end(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "comments new flagged spam" in result.stdout
-    with duckdb.connect(str(tmp_path / "data" / "newsmon.duckdb"), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
-        assert con.execute("SELECT count(*) FROM comments").fetchone()[0] == 42
+    catalog = tmp_path / "data" / "newsmon.sqlite"
+    assert rows(catalog, "SELECT (SELECT count(*) FROM articles), count(*) FROM comments") == [(2, 42)]
 
 
 @pytest.mark.usefixtures("prefect_engine")
@@ -173,5 +175,4 @@ def test_ingest_takes_urls_and_the_private_hosts_flag(http_server, db_path, monk
     assert refused.exit_code == Exit.ALL_REJECTED and "private_address" in refused.output
     fetched = runner.invoke(app, ["ingest", feed, "--db", str(db_path), "--allow-private-hosts"])
     assert fetched.exit_code == Exit.OK, fetched.output
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
+    assert rows(db_path, "SELECT count(*) FROM articles") == [(2,)]

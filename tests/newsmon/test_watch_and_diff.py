@@ -79,9 +79,9 @@ def test_diff_prints_what_changed_between_revisions(db_path):
             page = ParsedPage(source=url, text=text, extraction_method="trafilatura", title="Fire", url=url)
             load_batch(con, f"run-{number}", [PageToLoad(page, fingerprint_article(url, "Fire", text), "url")], [])
         article_id = con.execute("SELECT article_id FROM articles").fetchone()[0]
-    result = runner.invoke(app, ["diff", article_id, "--db", str(db_path), "--live"])
+    result = runner.invoke(app, ["diff", article_id, "--db", str(db_path)])
     assert result.exit_code == 0, result.output
     assert "-Forty people" in result.output and "+Fourteen people" in result.output
     assert "revision 1" in result.output and "revision 2" in result.output
-    missing = runner.invoke(app, ["diff", article_id, "--from", "5", "--db", str(db_path), "--live"])
+    missing = runner.invoke(app, ["diff", article_id, "--from", "5", "--db", str(db_path)])
     assert missing.exit_code == Exit.FAILED and "has revisions [1, 2]" in missing.output

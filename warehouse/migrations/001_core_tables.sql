@@ -1,9 +1,12 @@
 -- Core tables of the warehouse. Every timestamp is UTC (TIMESTAMP without zone).
 -- Column-by-column documentation: docs/schema.md. Data checks: warehouse/checks.toml.
+-- DuckLake has no PRIMARY KEY, UNIQUE or indexes: each table's key is kept by the loaders
+-- (anti-joins and MERGE inside the batch's transaction) and declared as a `unique` check in
+-- warehouse/checks.toml, which `newsmon check` and the tests run.
 
 -- One row per flow run; run_id is the Prefect flow-run id.
 CREATE TABLE runs (
-    run_id                  VARCHAR PRIMARY KEY,
+    run_id                  VARCHAR NOT NULL,
     flow_name               VARCHAR NOT NULL,
     parameters              JSON,
     started_at              TIMESTAMP NOT NULL,
@@ -21,7 +24,7 @@ CREATE TABLE runs (
 
 -- One row per distinct article (exact duplicates collapse into one row).
 CREATE TABLE articles (
-    article_id           VARCHAR PRIMARY KEY,
+    article_id           VARCHAR NOT NULL,
     url                  VARCHAR,
     source_file          VARCHAR,
     title                VARCHAR,
@@ -41,8 +44,6 @@ CREATE TABLE articles (
     first_run_id         VARCHAR NOT NULL,
     last_run_id          VARCHAR NOT NULL
 );
-CREATE INDEX articles_content_hash ON articles (content_hash);
-CREATE INDEX articles_url ON articles (url);
 
 -- Every input (file or URL) that carried an article.
 CREATE TABLE sightings (
@@ -53,13 +54,12 @@ CREATE TABLE sightings (
     first_seen_at TIMESTAMP NOT NULL,
     last_seen_at  TIMESTAMP NOT NULL,
     first_run_id  VARCHAR NOT NULL,
-    last_run_id   VARCHAR NOT NULL,
-    PRIMARY KEY (article_id, source)
+    last_run_id   VARCHAR NOT NULL
 );
 
 -- Reader comments as a tree: parent_id points at another comment of the same article.
 CREATE TABLE comments (
-    comment_id        VARCHAR PRIMARY KEY,
+    comment_id        VARCHAR NOT NULL,
     article_id        VARCHAR NOT NULL,
     parent_id         VARCHAR,
     depth             INTEGER NOT NULL,
@@ -75,12 +75,11 @@ CREATE TABLE comments (
     last_seen_at      TIMESTAMP NOT NULL,
     first_run_id      VARCHAR NOT NULL
 );
-CREATE INDEX comments_article ON comments (article_id);
 
 -- Inputs that could not be loaded, with why. One row per (input version, stage, reason):
 -- re-running the same bad input updates last_seen_at instead of adding rows.
 CREATE TABLE rejects (
-    reject_id     VARCHAR PRIMARY KEY,
+    reject_id     VARCHAR NOT NULL,
     source        VARCHAR NOT NULL,
     input_hash    VARCHAR,            -- sha256 of the input bytes; NULL when unreadable
     stage         VARCHAR NOT NULL,   -- discover | parse | extract | load
@@ -95,12 +94,11 @@ CREATE TABLE rejects (
 -- Near-duplicate index: MinHash signature per article and its LSH band buckets,
 -- so a new article is compared only with the articles sharing a bucket.
 CREATE TABLE article_minhash (
-    article_id VARCHAR PRIMARY KEY,
+    article_id VARCHAR NOT NULL,
     signature  UINTEGER[] NOT NULL
 );
 CREATE TABLE article_lsh_buckets (
     band       SMALLINT NOT NULL,
     bucket     UBIGINT NOT NULL,
-    article_id VARCHAR NOT NULL,
-    PRIMARY KEY (band, bucket, article_id)
+    article_id VARCHAR NOT NULL
 );

@@ -24,8 +24,7 @@ CREATE TABLE comment_snapshots (
     first_seen_at    TIMESTAMP NOT NULL,
     last_seen_at     TIMESTAMP NOT NULL,
     first_run_id     VARCHAR NOT NULL,
-    last_run_id      VARCHAR NOT NULL,
-    PRIMARY KEY (article_id, snapshot_hash)
+    last_run_id      VARCHAR NOT NULL
 );
 
 -- Per article, how the comment count changed from snapshot to snapshot.

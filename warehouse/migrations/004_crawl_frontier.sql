@@ -3,7 +3,7 @@
 -- One row per HTTP attempt (retries and robots.txt requests included). A log: it grows with
 -- every run that fetches, by design.
 CREATE TABLE fetches (
-    fetch_id      VARCHAR PRIMARY KEY,
+    fetch_id      VARCHAR NOT NULL,
     run_id        VARCHAR NOT NULL,
     url           VARCHAR NOT NULL,   -- the URL the fetch was for (a page, feed, sitemap or robots.txt)
     final_url     VARCHAR NOT NULL,   -- where this request went (differs after redirects)
@@ -18,11 +18,10 @@ CREATE TABLE fetches (
     last_modified VARCHAR,
     fetched_at    TIMESTAMP NOT NULL
 );
-CREATE INDEX fetches_url ON fetches (url);
 
 -- The frontier: every canonical URL we know, where it came from and when it is due again.
 CREATE TABLE urls (
-    url                  VARCHAR PRIMARY KEY,   -- canonical
+    url                  VARCHAR NOT NULL,   -- canonical
     kind                 VARCHAR NOT NULL,      -- article | feed | sitemap | section
     found_via            VARCHAR NOT NULL,      -- input | feed | sitemap | page | watchlist
     found_on             VARCHAR,               -- the feed/sitemap/page it was found on

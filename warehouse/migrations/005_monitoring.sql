@@ -14,17 +14,12 @@ CREATE TABLE article_revisions (
     words_removed          INTEGER,
     seen_at                TIMESTAMP NOT NULL,
     run_id                 VARCHAR NOT NULL,
-    source                 VARCHAR NOT NULL,   -- the file or URL that showed this version
-    PRIMARY KEY (article_id, revision)
+    source                 VARCHAR NOT NULL    -- the file or URL that showed this version
 );
--- Articles loaded before this migration: their current text is revision 1.
-INSERT INTO article_revisions (article_id, revision, content_hash, title, text, word_count, seen_at, run_id, source)
-SELECT article_id, 1, content_hash, title, text, word_count, first_seen_at, first_run_id, coalesce(url, source_file)
-FROM articles;
 
 -- The watchlist (deploy/watchlist.toml is the source of truth; each monitor run syncs it here).
 CREATE TABLE sources (
-    name              VARCHAR PRIMARY KEY,
+    name              VARCHAR NOT NULL,
     kind              VARCHAR NOT NULL,   -- feed | sitemap | section
     url               VARCHAR NOT NULL,   -- canonical
     poll_interval_min DOUBLE NOT NULL,

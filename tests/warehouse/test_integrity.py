@@ -1,0 +1,46 @@
+"""A damaged lake stops the command with one clear line; its inputs are never blamed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from newsmon.cli import Exit, app
+from tests.support.dumps import write_dumps
+from tests.support.warehouse import rows
+
+runner = CliRunner()
+
+
+def parquet_files(db_path: Path) -> list[Path]:
+    return sorted((db_path.parent / "lake").rglob("*.parquet"))
+
+
+@pytest.mark.usefixtures("prefect_engine")
+@pytest.mark.parametrize("damage", ["truncated", "deleted"])
+def test_a_damaged_data_file_stops_the_run_before_any_input(db_path, tmp_path, damage):
+    write_dumps(tmp_path / "inputs", 30)
+    assert runner.invoke(app, ["ingest", str(tmp_path / "inputs"), "--db", str(db_path)]).exit_code == Exit.OK
+    rejects_before = rows(db_path, "SELECT count(*) FROM rejects")
+    victim = parquet_files(db_path)[0]
+    if damage == "truncated":
+        victim.write_bytes(victim.read_bytes()[:-100])
+    else:
+        victim.unlink()
+
+    write_dumps(tmp_path / "more", 3)
+    result = runner.invoke(app, ["ingest", str(tmp_path / "more"), "--db", str(db_path)])
+    assert result.exit_code == Exit.FAILED
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and victim.name in errors[0] and "damaged" in errors[0]
+    assert rows(db_path, "SELECT count(*) FROM rejects") == rejects_before
+
+
+def test_an_unreadable_catalog_is_one_clear_line(tmp_path):
+    catalog = tmp_path / "newsmon.sqlite"
+    catalog.write_bytes(b"this is not a catalog" * 100)
+    result = runner.invoke(app, ["sql", "SELECT 1", "--db", str(catalog)])
+    assert result.exit_code == Exit.FAILED
+    assert result.output.startswith("error: cannot open the warehouse catalog")
