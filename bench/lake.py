@@ -129,18 +129,25 @@ def kills(work: Path, times: int, pages: int = 200) -> None:
     write_dumps(inputs, pages)
     catalog = work / "killed.sqlite"
     command, env = ingest_command(inputs, catalog, work / "kill-home")
+    with db.writer(catalog):
+        pass  # the lake exists before the first kill
     for attempt in range(times):
         run = subprocess.Popen(
             command,
             env=env,
             cwd=work / "kill-home",
             start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
-        time.sleep(12 + 2 * attempt)  # past the Prefect start-up, into the loads
+        for line in run.stdout:  # into the loads: a batch or two of this run committed
+            if " batch " in line and "/" in line:
+                break
+        time.sleep(0.3 * attempt)  # each kill lands at another point of a batch
         os.killpg(run.pid, signal.SIGKILL)
         run.wait()
+        run.stdout.close()
         with db.reader(catalog) as con:  # opens after every kill
             articles, comments = con.execute(
                 "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM comments)"

@@ -87,6 +87,8 @@ def session() -> duckdb.DuckDBPyConnection:
     directory = extension_directory()
     config = {"extension_directory": str(directory), "autoinstall_known_extensions": False}
     con = duckdb.connect(config=config | ({"allow_unsigned_extensions": True} if _verified else {}))
+    # No progress bar: DuckDB draws it on stdout after 2 s, into `newsmon sql --format json` output.
+    con.execute("SET enable_progress_bar = false")
     if not _verified:
         installed = {
             row[0] for row in con.execute("SELECT extension_name FROM duckdb_extensions() WHERE installed").fetchall()
