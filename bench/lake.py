@@ -35,6 +35,7 @@ import duckdb
 
 from extractors.local_files import discover_inputs
 from flows.tasks import parse_file
+from tests.support.commands import newsmon
 from tests.support.dumps import write_dumps
 from warehouse import db
 from warehouse.checks import run_checks
@@ -85,24 +86,14 @@ print(json.dumps({"polls": polls, "errors": errors[:3], "states": states}))
 """
 
 
-def ingest_command(inputs: Path, catalog: Path, home: Path) -> tuple[list[str], dict[str, str]]:
-    home.mkdir(exist_ok=True)
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(home),
-        "PREFECT_HOME": str(home / "prefect"),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "NEWSMON_BATCH_SIZE": "20",
-        "PYTHONUNBUFFERED": "1",
-    }
-    return [str(Path(sys.executable).with_name("newsmon")), "ingest", str(inputs), "--db", str(catalog)], env
+def ingest(inputs: Path, catalog: Path, home: Path, **popen: object) -> subprocess.Popen:
+    return newsmon(["ingest", str(inputs), "--db", str(catalog)], home, {"NEWSMON_BATCH_SIZE": "20"}, **popen)
 
 
 def live_reader(work: Path, pages: int) -> None:
     inputs = work / "live-inputs"
     write_dumps(inputs, pages)
     catalog, stop = work / "live.sqlite", work / "live.stop"
-    command, env = ingest_command(inputs, catalog, work / "live-home")
     with db.writer(catalog):
         pass  # the lake exists before the reader starts
     reader = subprocess.Popen(
@@ -111,7 +102,8 @@ def live_reader(work: Path, pages: int) -> None:
         text=True,
         cwd=Path(__file__).resolve().parents[1],
     )
-    subprocess.run(command, env=env, cwd=work / "live-home", check=True, capture_output=True)
+    done = ingest(inputs, catalog, work / "live-home", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert done.wait() == 0
     stop.touch()
     report = json.loads(reader.communicate(timeout=120)[0])
     states = [tuple(state) for state in report["states"]]
@@ -128,19 +120,10 @@ def kills(work: Path, times: int, pages: int = 200) -> None:
     inputs = work / "kill-inputs"
     write_dumps(inputs, pages)
     catalog = work / "killed.sqlite"
-    command, env = ingest_command(inputs, catalog, work / "kill-home")
     with db.writer(catalog):
         pass  # the lake exists before the first kill
     for attempt in range(times):
-        run = subprocess.Popen(
-            command,
-            env=env,
-            cwd=work / "kill-home",
-            start_new_session=True,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        run = ingest(inputs, catalog, work / "kill-home", stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         for line in run.stdout:  # into the loads: a batch or two of this run committed
             if " batch " in line and "/" in line:
                 break
@@ -153,7 +136,8 @@ def kills(work: Path, times: int, pages: int = 200) -> None:
                 "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM comments)"
             ).fetchall()[0]
         print(f"  kill {attempt + 1}: lake opens, {articles} articles, {comments} comments")
-    subprocess.run(command, env=env, cwd=work / "kill-home", check=True, capture_output=True)
+    finish = ingest(inputs, catalog, work / "kill-home", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert finish.wait() == 0
     with db.reader(catalog) as con:
         final = con.execute(
             "SELECT (SELECT count(*) FROM articles), (SELECT count(DISTINCT content_hash) "

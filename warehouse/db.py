@@ -27,7 +27,18 @@ import duckdb_extensions
 from extractors.errors import DatabaseBusy, DatabaseMissing, WarehouseError
 from warehouse.migrate import apply_migrations
 
-__all__ = ["LAKE", "Catalog", "catalog_of", "current_snapshot", "extension_directory", "reader", "session", "writer"]
+__all__ = [
+    "LAKE",
+    "Catalog",
+    "catalog_of",
+    "current_snapshot",
+    "data_path",
+    "extension_directory",
+    "reader",
+    "session",
+    "sql_literal",
+    "writer",
+]
 
 LAKE = "lake"  # the name the lake is attached under
 EXTENSIONS = ("ducklake", "sqlite", "postgres", "fts")
@@ -107,17 +118,8 @@ def session() -> duckdb.DuckDBPyConnection:
 
 
 def _attach(con: duckdb.DuckDBPyConnection, catalog: Catalog, options: list[str]) -> None:
-    try:
-        con.execute(
-            f"ATTACH '{_quoted(catalog.uri)}' AS {LAKE} ({', '.join(options)})"
-            if options
-            else f"ATTACH '{_quoted(catalog.uri)}' AS {LAKE}"
-        )
-    except duckdb.Error as exc:
-        message = str(exc)
-        if "locked" in message.lower() or "busy" in message.lower():
-            raise DatabaseBusy(f"the warehouse catalog {catalog} is busy: {message}") from exc
-        raise WarehouseError(f"cannot open the warehouse catalog {catalog}: {_first_line(message)}") from exc
+    with _storage_errors(catalog, f"cannot open the warehouse catalog {catalog}"):
+        con.execute(f"ATTACH {sql_literal(catalog.uri)} AS {LAKE}" + (f" ({', '.join(options)})" if options else ""))
     con.execute(f"USE {LAKE}")
 
 
@@ -135,11 +137,11 @@ def writer(spec: str | Path, data_path: str | None = None) -> Iterator[duckdb.Du
             raise WarehouseError(f"a new lake on {catalog} needs a data path: set NEWSMON_DATA_PATH")
         if catalog.kind == "sqlite":
             Path(catalog.location).parent.mkdir(parents=True, exist_ok=True)
-        options.append(f"DATA_PATH '{_quoted(where)}'")
+        options.append(f"DATA_PATH {sql_literal(where)}")
     con = session()
     try:
         _attach(con, catalog, options)
-        with _storage_errors(catalog):
+        with _storage_errors(catalog, _DAMAGED.format(catalog=catalog)):
             apply_migrations(con)
             yield con
     finally:
@@ -162,26 +164,27 @@ def reader(
     con = session()
     try:
         _attach(con, catalog, options)
-        with _storage_errors(catalog):
+        with _storage_errors(catalog, _DAMAGED.format(catalog=catalog)):
             yield con
     finally:
         con.close()
 
 
+_DAMAGED = "the warehouse {catalog} could not be read or written (is it damaged?)"
+
+
 @contextmanager
-def _storage_errors(catalog: Catalog) -> Iterator[None]:
-    """A DuckDB error that leaves a connection's block is the storage's: callers handle the
-    errors they expect (an analyst's bad SQL, a page the database refuses) inside the block.
-    A locked catalog is worth retrying; anything else (a damaged data file) is one clear line."""
+def _storage_errors(catalog: Catalog, failure: str) -> Iterator[None]:
+    """A DuckDB error that leaves a connection's block (or an ATTACH) is the storage's: callers
+    handle the errors they expect (an analyst's bad SQL, a page the database refuses) inside the
+    block. A locked catalog is worth retrying; anything else is one clear line, `failure: why`."""
     try:
         yield
     except duckdb.Error as exc:
         message = _first_line(str(exc))
         if "locked" in message.lower() or "busy" in message.lower():
             raise DatabaseBusy(f"the warehouse catalog {catalog} is busy: {message}") from exc
-        raise WarehouseError(
-            f"the warehouse {catalog} could not be read or written ({message}): is it damaged?"
-        ) from exc
+        raise WarehouseError(f"{failure}: {message}") from exc
 
 
 def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
@@ -189,9 +192,17 @@ def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute(f"SELECT max(snapshot_id) FROM {LAKE}.snapshots()").fetchall()[0][0]
 
 
-def _quoted(text: str) -> str:
-    """A value inside a single-quoted SQL literal (ATTACH takes no bound parameters)."""
-    return text.replace("'", "''")
+def data_path(con: duckdb.DuckDBPyConnection) -> str:
+    """Where the lake keeps its data files, as its catalog records it."""
+    return con.execute(
+        f"SELECT value FROM __ducklake_metadata_{LAKE}.ducklake_metadata WHERE key = 'data_path'"
+    ).fetchall()[0][0]
+
+
+def sql_literal(text: str | Path) -> str:
+    """`text` as a single-quoted SQL string, for statements that take no bound parameters
+    (ATTACH, COPY … TO): our own paths and catalog strings, never input data."""
+    return "'" + str(text).replace("'", "''") + "'"
 
 
 def _first_line(message: str) -> str:

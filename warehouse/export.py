@@ -15,7 +15,7 @@ from pathlib import Path
 from extractors.errors import NewsmonError
 from warehouse import db
 
-__all__ = ["EXPORTED_TABLES", "ExportTargetNotEmpty", "Exported", "attach_statements", "export", "sql_literal"]
+__all__ = ["EXPORTED_TABLES", "ExportTargetNotEmpty", "Exported", "attach_statements", "export"]
 
 EXPORTED_TABLES = ("articles", "comments")
 FORMATS = ("parquet", "csv")
@@ -33,11 +33,6 @@ class Exported:
     files: int
     partitions: int
     snapshot_id: int
-
-
-def sql_literal(text: str | Path) -> str:
-    """`text` as a single-quoted SQL string (for statements that take no bound parameters)."""
-    return "'" + str(text).replace("'", "''") + "'"
 
 
 def export(spec: str | Path, target: Path, file_format: str = "parquet", *, overwrite: bool = False) -> list[Exported]:
@@ -61,7 +56,7 @@ def export(spec: str | Path, target: Path, file_format: str = "parquet", *, over
             directory = target / table
             rows = con.execute(
                 f"COPY (SELECT *, CAST(first_seen_at AS DATE) AS day FROM {table} AT (VERSION => {int(snapshot)})) "
-                f"TO {sql_literal(directory)} ({options}, PARTITION_BY (day))"
+                f"TO {db.sql_literal(directory)} ({options}, PARTITION_BY (day))"
             ).fetchone()[0]
             files = list(directory.rglob(f"*.{file_format}")) if directory.is_dir() else []
             written.append(Exported(table, directory, rows, len(files), len({f.parent for f in files}), snapshot))
@@ -73,9 +68,9 @@ def attach_statements(spec: str | Path) -> list[str]:
     environment (nothing downloaded), then the catalog attached read-only as `lake`, in use."""
     catalog = db.catalog_of(spec)
     return [
-        f"SET extension_directory = {sql_literal(db.extension_directory())}",
+        f"SET extension_directory = {db.sql_literal(db.extension_directory())}",
         "LOAD ducklake",
         f"LOAD {catalog.kind}",
-        f"ATTACH {sql_literal(catalog.uri)} AS {db.LAKE} (READ_ONLY)",
+        f"ATTACH {db.sql_literal(catalog.uri)} AS {db.LAKE} (READ_ONLY)",
         f"USE {db.LAKE}",
     ]

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from extractors.errors import WarehouseError
+from warehouse import db
 from warehouse.db import LAKE
 
 __all__ = ["verify_lake"]
@@ -22,7 +23,7 @@ __all__ = ["verify_lake"]
 def verify_lake(con: duckdb.DuckDBPyConnection) -> int:
     """The number of data files checked; WarehouseError naming the first damaged one."""
     metadata = f"__ducklake_metadata_{LAKE}"
-    data_path = con.execute(f"SELECT value FROM {metadata}.ducklake_metadata WHERE key = 'data_path'").fetchall()[0][0]
+    data_path = db.data_path(con)
     if not Path(data_path).is_dir():
         if data_path.startswith(("s3://", "gs://", "az://", "http://", "https://")):
             return 0  # object storage: nothing local to stat

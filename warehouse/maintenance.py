@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse import db
 from warehouse.db import LAKE
 
 __all__ = ["LakeFiles", "MaintenanceReport", "lake_files", "maintain"]
@@ -38,9 +39,7 @@ class MaintenanceReport:
 def lake_files(con: duckdb.DuckDBPyConnection) -> LakeFiles:
     """Data files under the lake's data path (on disk when it is local, else as the catalog
     lists them), their bytes, and the snapshots kept."""
-    data_path = con.execute(
-        f"SELECT value FROM __ducklake_metadata_{LAKE}.ducklake_metadata WHERE key = 'data_path'"
-    ).fetchall()[0][0]
+    data_path = db.data_path(con)
     snapshots = con.execute(f"SELECT count(*) FROM {LAKE}.snapshots()").fetchall()[0][0]
     if Path(data_path).is_dir():
         sizes = [entry.stat().st_size for entry in _walk(Path(data_path))]

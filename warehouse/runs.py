@@ -11,6 +11,7 @@ import duckdb
 
 from extractors.records import LoadCounts
 from warehouse.arrow_io import retrying, transaction
+from warehouse.db import current_snapshot
 from warehouse.timeutil import utc_now
 
 
@@ -75,7 +76,7 @@ def _record_end_once(
     error: str | None,
 ) -> None:
     # The lake as the run's last batch left it: `newsmon sql --as-of RUN_ID` reads this snapshot.
-    snapshot_id = con.execute("SELECT max(snapshot_id) FROM lake.snapshots()").fetchall()[0][0]
+    snapshot_id = current_snapshot(con)
     with transaction(con):
         con.execute(
             """UPDATE runs SET snapshot_id = ?, finished_at = ?, status = ?, inputs_seen = ?, articles_new = ?,

@@ -143,7 +143,7 @@ def _attach_index(con: duckdb.DuckDBPyConnection, path: Path) -> int | None:
     if not path.is_file():
         return None
     try:
-        con.execute(f"ATTACH {_literal(path)} AS {_INDEX} (READ_ONLY)")
+        con.execute(f"ATTACH {db.sql_literal(path)} AS {_INDEX} (READ_ONLY)")
         con.execute(f"USE {_INDEX}")
         return con.execute("SELECT snapshot_id FROM built_from").fetchone()[0]
     except duckdb.Error:
@@ -154,7 +154,7 @@ def _build(con: duckdb.DuckDBPyConnection, path: Path, snapshot: int) -> None:
     building = path.with_name(f"{path.name}.{os.getpid()}.building")
     try:
         building.unlink(missing_ok=True)
-        con.execute(f"ATTACH {_literal(building)} AS {_BUILD}")
+        con.execute(f"ATTACH {db.sql_literal(building)} AS {_BUILD}")
         con.execute(f"USE {_BUILD}")
         for table, key, indexed, copy in _COPIES:
             con.execute(f"CREATE TABLE {table} AS {copy.format(v=int(snapshot))}")
@@ -190,7 +190,3 @@ def _snippet(text: str, query: str) -> str:
         start = text.find(" ", start) + 1 or start  # a whole first word
     end = start + SNIPPET_CHARS
     return ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
-
-
-def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"

@@ -5,25 +5,17 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
+from tests.support.commands import newsmon as run_newsmon
 from tests.support.dumps import write_dumps
 from warehouse import db
 from warehouse.checks import run_checks
 
 
-def newsmon(args: list[str], home: Path, **kwargs) -> subprocess.Popen:
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(home),
-        "PREFECT_HOME": str(home / "prefect"),
-        "NEWSMON_BATCH_SIZE": "1",
-        "PYTHONUNBUFFERED": "1",
-    }
-    command = [str(Path(sys.executable).with_name("newsmon")), *args]
-    return subprocess.Popen(command, env=env, cwd=home, start_new_session=True, text=True, **kwargs)
+def newsmon(args: list[str], home: Path, **popen) -> subprocess.Popen:
+    return run_newsmon(args, home, {"NEWSMON_BATCH_SIZE": "1"}, **popen)
 
 
 def test_killed_run_is_consistent_and_the_next_run_finishes(tmp_path):

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
+from tests.support.commands import newsmon
 from tests.support.dumps import write_dumps
 from tests.support.postgres import create_database
 from tests.support.seeds import SEEDS_DIR
@@ -16,18 +16,12 @@ from warehouse.checks import run_checks
 
 
 def newsmon_ingest(inputs: Path, catalog: str, data_path: Path, home: Path) -> subprocess.Popen:
-    home.mkdir()
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(home),
-        "PREFECT_HOME": str(home / "prefect"),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    settings = {
         "NEWSMON_CATALOG": catalog,
         "NEWSMON_DATA_PATH": str(data_path) + "/",
         "NEWSMON_BATCH_SIZE": "2",  # many small commits, so the two runs' batches interleave
     }
-    command = [str(Path(sys.executable).with_name("newsmon")), "ingest", str(inputs)]
-    return subprocess.Popen(command, env=env, cwd=home, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return newsmon(["ingest", str(inputs)], home, settings, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
 def test_two_ingest_processes_on_one_postgres_catalog_lose_and_double_nothing(postgres_dsn, tmp_path):
