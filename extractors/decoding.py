@@ -2,8 +2,9 @@
 
 `decode_text` turns a local text dump into one str with "\\n" line endings, or a clear
 rejection; `decode_body` turns a fetched page or feed into text, never failing; `gunzip`
-unpacks a gzip file under a size limit, for local `.gz` inputs and `.xml.gz` sitemaps alike.
-All three share one byte-order-mark table and one legacy-encoding guess (charset-normalizer).
+unpacks a gzip file under a size limit, for local `.gz` inputs and `.xml.gz` sitemaps alike,
+with `GzipInflater`, which the fetcher also uses for gzip and deflate Content-Encodings.
+The text decoders share one byte-order-mark table and one legacy-encoding guess (charset-normalizer).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import charset_normalizer
 
 from extractors.errors import BinaryInput, EmptyInput, GunzipFailed, UndecodableInput
 
-__all__ = ["decode_body", "decode_text", "gunzip"]
+__all__ = ["GzipInflater", "decode_body", "decode_text", "gunzip"]
 
 # Signatures of the binary formats people most often drop into an inbox by mistake.
 _MAGIC_NUMBERS: dict[bytes, str] = {
@@ -176,17 +177,65 @@ def _guess_decode(data: bytes) -> str | None:
 
 
 def gunzip(data: bytes, limit: int) -> bytes:
-    """The content of a gzip file, never unpacking more than `limit` + 1 bytes (so a gzip bomb
-    stops there). Raises GunzipFailed: "corrupt", "too_large" (over `limit`) or "truncated"
-    (no end marker: an empty or cut-off file)."""
-    decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip header and trailer required
+    """The content of a gzip file, every member of it, never unpacking more than `limit` + 1
+    bytes (so a gzip bomb stops there). Raises GunzipFailed: "corrupt", "too_large" (over
+    `limit`) or "truncated" (no end marker: an empty or cut-off file)."""
+    inflater = GzipInflater()
     try:
         # Input that would unpack past limit + 1 bytes stays unconsumed.
-        out = decompressor.decompress(data, limit + 1)
+        out = inflater.feed(data, limit + 1)
     except zlib.error as error:
         raise GunzipFailed("corrupt", str(error)) from error
     if len(out) > limit:
         raise GunzipFailed("too_large")
-    if not decompressor.eof:
+    if not inflater.complete:
         raise GunzipFailed("truncated")
     return out
+
+
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+class GzipInflater:
+    """Inflates a gzip stream fed in pieces, every member of it: `cat a.gz b.gz` unpacks to both,
+    as `gzip -d` does. Like `gzip -d`, it skips NUL padding between members and ignores what
+    follows the last member when that is not another gzip member ("trailing garbage").
+    With `zlib_too`, the first stream may instead be zlib-wrapped deflate (HTTP's "deflate").
+
+    `feed` never returns more than `max_out` bytes: input that would unpack past that is
+    dropped, so a caller that gets `max_out` bytes back has passed its limit and must stop.
+    Raises zlib.error on corrupt data.
+    """
+
+    def __init__(self, *, zlib_too: bool = False):
+        # 16: a gzip header and trailer required; 32: a gzip or zlib header, detected.
+        self._member: zlib._Decompress | None = zlib.decompressobj(wbits=zlib.MAX_WBITS | (32 if zlib_too else 16))
+        self._after_member = b""  # bytes after a member, too few yet to tell whether another one starts
+        self._members_read = 0
+        self._trailing_garbage = False
+
+    @property
+    def complete(self) -> bool:
+        """At least one member was read to its end marker, and no later one was left half-read."""
+        return self._members_read > 0 and self._member is None
+
+    def feed(self, data: bytes, max_out: int) -> bytes:
+        out = bytearray()
+        while data and len(out) < max_out and not self._trailing_garbage:
+            if self._member is None:
+                data = (self._after_member + data).lstrip(b"\0")
+                self._after_member = b""
+                if len(data) < len(_GZIP_MAGIC):
+                    self._after_member = data  # the next piece says whether a member starts here
+                    break
+                if not data.startswith(_GZIP_MAGIC):
+                    self._trailing_garbage = True
+                    break
+                self._member = zlib.decompressobj(wbits=16 | zlib.MAX_WBITS)
+            out += self._member.decompress(data, max_out - len(out))
+            if not self._member.eof:
+                break  # all of `data` read, or max_out reached
+            self._members_read += 1
+            data = self._member.unused_data
+            self._member = None
+        return bytes(out)

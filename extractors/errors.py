@@ -10,6 +10,12 @@ two kinds of trouble that end differently.
     │   ├── UndecodableInput
     │   ├── UnsupportedInput       (stage discover)
     │   ├── MissingInput           (stage discover)
+    │   ├── NotARegularFile        (stage discover) a FIFO, device, socket or directory: never opened
+    │   ├── BrokenSymlink          (stage discover)
+    │   ├── SymlinkLoop            (stage discover) a link back to a directory already walked
+    │   ├── NotAUrl                (stage discover) one line of a URL list
+    │   ├── UnreadableInput        (stage read) permissions, I/O error
+    │   ├── InputTooLarge          (stage read) over `max_input_bytes`
     │   ├── NoArticleText          (stage extract)
     │   └── FetchError             (stage fetch)
     │       ├── TransientFetchError         retried with backoff, then recorded
@@ -26,10 +32,15 @@ two kinds of trouble that end differently.
     │       ├── TooManyRedirects
     │       ├── BodyTooLarge
     │       ├── BadContentEncoding
-    │       └── UnsupportedContentType
+    │       ├── UnsupportedContentType
+    │       └── FetchDeferred               not a failure: back to the frontier, never a reject
+    │           ├── ServerAskedToWait       a Retry-After longer than `backoff_max_s`
+    │           └── RunDeadlineReached      cancelled at the run's deadline
     ├── WarehouseError             the storage cannot do what was asked; the run stops
     │   ├── DatabaseBusy
     │   ├── DatabaseMissing
+    │   ├── StorageDamaged         a catalog or data file is missing, truncated or corrupt
+    │   ├── StorageWriteFailed     a write failed for a reason that is not one page's data (disk full)
     │   ├── MigrationError
     │   ├── RunInProgress
     │   └── WriteConflict          another writer committed first: the write is retried
@@ -50,39 +61,51 @@ once and skipped.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 __all__ = [
     "BadContentEncoding",
     "BinaryInput",
     "BlockedByRobots",
+    "BrokenSymlink",
     "BodyTooLarge",
     "ConfigError",
     "ConnectFailed",
     "DatabaseBusy",
     "DatabaseMissing",
     "EmptyInput",
+    "FetchDeferred",
     "FetchError",
     "FetchTimeout",
     "GunzipFailed",
     "HttpStatusError",
     "InputRejected",
+    "InputTooLarge",
     "InvalidUrl",
     "MigrationError",
     "MissingInput",
     "NewsmonError",
     "NoArticleText",
+    "NotARegularFile",
+    "NotAUrl",
     "PrivateAddressRefused",
     "RateLimited",
     "RobotsUnavailable",
     "RunInProgress",
+    "RunDeadlineReached",
+    "ServerAskedToWait",
     "ServerError",
     "ServiceError",
+    "StorageDamaged",
+    "StorageWriteFailed",
+    "SymlinkLoop",
     "TooManyRedirects",
     "TransientFetchError",
     "UndecodableInput",
     "UnsupportedContentType",
     "UnsupportedInput",
+    "UnreadableInput",
     "UnsupportedScheme",
     "WarehouseError",
     "WatchlistError",
@@ -130,6 +153,47 @@ class MissingInput(InputRejected):
     reason = "not_found"
 
 
+class NotARegularFile(InputRejected):
+    """A FIFO, device, socket or directory where a file was expected: never opened (a FIFO
+    would block the run forever)."""
+
+    stage = "discover"
+    reason = "not_a_regular_file"
+
+
+class BrokenSymlink(InputRejected):
+    stage = "discover"
+    reason = "broken_symlink"
+
+
+class SymlinkLoop(InputRejected):
+    """A symbolic link to a directory already walked in this run: each real directory is walked once."""
+
+    stage = "discover"
+    reason = "symlink_loop"
+
+
+class NotAUrl(InputRejected):
+    """One line of a URL-list file that is not an http(s) URL; the detail names the line."""
+
+    stage = "discover"
+    reason = "not_a_url"
+
+
+class UnreadableInput(InputRejected):
+    """A file or directory that could not be read (permissions, an I/O error)."""
+
+    stage = "read"
+    reason = "unreadable"
+
+
+class InputTooLarge(InputRejected):
+    """A local input over `max_input_bytes` (after decompression): never read whole."""
+
+    stage = "read"
+    reason = "too_large"
+
+
 class NoArticleText(InputRejected):
     stage = "extract"
     reason = "no_article_text"
@@ -159,9 +223,14 @@ class ConnectFailed(TransientFetchError):
 
 
 class FetchTimeout(TransientFetchError):
-    """Connecting or waiting for the next bytes took longer than the configured timeout."""
+    """Connecting, waiting for the next bytes, or the whole request took longer than allowed.
+    `phase` says where the time ran out: "connect", "headers" or "body" (None when unknown)."""
 
     reason = "timeout"
+
+    def __init__(self, detail: str, *, phase: str | None = None, retry_after: float | None = None):
+        super().__init__(detail, retry_after=retry_after)
+        self.phase = phase
 
 
 class ServerError(TransientFetchError):
@@ -247,6 +316,29 @@ class UnsupportedContentType(FetchError):
     reason = "unsupported_content_type"
 
 
+class FetchDeferred(FetchError):
+    """Not fetched now, and not a failure: the URL goes back to the frontier, due at
+    `retry_at` (None: as soon as the next run starts). Never recorded as a reject."""
+
+    reason = "deferred"
+
+    def __init__(self, detail: str, *, retry_at: datetime | None = None):
+        super().__init__(detail)
+        self.retry_at = retry_at
+
+
+class ServerAskedToWait(FetchDeferred):
+    """A 429 or 503 whose Retry-After is longer than `backoff_max_s`: asked again at `retry_at`."""
+
+    reason = "retry_after"
+
+
+class RunDeadlineReached(FetchDeferred):
+    """The run's own deadline came while this URL waited or was being fetched: it was cancelled."""
+
+    reason = "run_deadline"
+
+
 # --- the command cannot go on: one line on stderr ----------------------------------------
 
 
@@ -260,6 +352,15 @@ class DatabaseBusy(WarehouseError):
 
 class DatabaseMissing(WarehouseError):
     """A reader was pointed at a database that does not exist yet."""
+
+
+class StorageDamaged(WarehouseError):
+    """A catalog or data file of the lake is missing, truncated or corrupt: restore it from a backup."""
+
+
+class StorageWriteFailed(WarehouseError):
+    """A write failed for a reason that is not one page's data (disk full, an I/O error):
+    nothing of the batch is committed."""
 
 
 class MigrationError(WarehouseError):

@@ -12,6 +12,7 @@ import asyncio
 import random
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import SplitResult
 
@@ -23,6 +24,7 @@ from extractors.errors import (
     FetchError,
     FetchTimeout,
     InvalidUrl,
+    RunDeadlineReached,
     TooManyRedirects,
     TransientFetchError,
 )
@@ -32,10 +34,9 @@ from extractors.fetch._politeness import Politeness
 from extractors.fetch._response import (
     ACCEPT_HEADERS,
     Exchange,
-    check_content_type,
     classify_status,
     failed_result,
-    read_body,
+    read_accepted_body,
     result,
 )
 from extractors.fetch.settings import FetchSettings
@@ -45,6 +46,15 @@ from extractors.urls import parse_http_url
 __all__ = ["Fetcher", "retry_delay"]
 
 _DEFAULTS = FetchSettings()
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What every hop of one fetch asks for and accepts."""
+
+    headers: dict[str, str]  # conditional headers, when the caller had validators
+    expect: Expect
+    robots_txt: bool = False  # a robots.txt: not itself subject to robots.txt, its body cut at max_robots_bytes
 
 
 class Fetcher:
@@ -74,33 +84,41 @@ class Fetcher:
         self, url: str, *, etag: str | None = None, last_modified: str | None = None, expect: Expect = "html"
     ) -> FetchResult:
         """Fetch one URL. Never raises FetchError: a failure is returned in `FetchResult.error`."""
+        request = FetchRequest(url, etag=etag, last_modified=last_modified, expect=expect)
+        return await self._fetch(request, deadline=None)
+
+    async def fetch_many(
+        self, requests: Iterable[FetchRequest | str], *, deadline: float | None = None
+    ) -> list[FetchResult]:
+        """Fetch concurrently (within the limits); results in input order, one per request.
+
+        `deadline` is a time.monotonic() instant, the run's own: a fetch not finished by then
+        is cancelled and its result's error is RunDeadlineReached (the URL goes back to the
+        frontier); the fetches that finished before it are returned as they are.
+        """
+        wanted = [FetchRequest(request) if isinstance(request, str) else request for request in requests]
+        return list(await asyncio.gather(*(self._fetch(request, deadline) for request in wanted)))
+
+    async def _fetch(self, request: FetchRequest, deadline: float | None) -> FetchResult:
+        url = request.url
         attempts: list[FetchAttempt] = []
         hops: list[str] = []
-        headers = _conditional_headers(etag, last_modified)
+        asked = _Asked(_conditional_headers(request.etag, request.last_modified), request.expect)
         try:
-            exchange = await self._follow_redirects(url, headers, expect, attempts, hops, obey_robots=True)
+            async with asyncio.timeout(None if deadline is None else deadline - time.monotonic()):
+                exchange = await self._follow_redirects(url, asked, attempts, hops)
         except FetchError as error:
             return failed_result(url, hops, attempts, error)
-        return result(url, hops[-1], exchange, attempts, etag, last_modified)
-
-    async def fetch_many(self, requests: Iterable[FetchRequest | str]) -> list[FetchResult]:
-        """Fetch concurrently (within the limits); results in input order, one per request."""
-        wanted = [FetchRequest(request) if isinstance(request, str) else request for request in requests]
-        return list(
-            await asyncio.gather(
-                *(self.fetch(r.url, etag=r.etag, last_modified=r.last_modified, expect=r.expect) for r in wanted)
+        except TimeoutError:  # only the run's deadline raises it here: timeouts of requests are FetchErrors
+            reached = RunDeadlineReached(
+                f"{url}: the run's time limit came before this fetch finished; it was cancelled"
+                " and the URL goes back to the frontier for the next run"
             )
-        )
+            return failed_result(url, hops, attempts, reached)
+        return result(url, hops[-1], exchange, attempts, request.etag, request.last_modified)
 
     async def _follow_redirects(
-        self,
-        url: str,
-        headers: dict[str, str],
-        expect: Expect,
-        attempts: list[FetchAttempt],
-        hops: list[str],
-        *,
-        obey_robots: bool,
+        self, url: str, asked: _Asked, attempts: list[FetchAttempt], hops: list[str]
     ) -> Exchange:
         """Redirects are followed here, hop by hop, so that every hop passes every check.
         `hops` receives each URL requested (the last one is the final URL)."""
@@ -109,9 +127,9 @@ class Fetcher:
             hops.append(hop_url)
             parts = parse_http_url(hop_url)
             await self._refuse_private_host(parts)
-            if obey_robots and self.settings.respect_robots:
+            if self.settings.respect_robots and not asked.robots_txt:
                 await self._politeness.obey_robots(hop_url, parts, attempts)
-            exchange = await self._with_retries(url, hop_url, parts, headers, expect, attempts)
+            exchange = await self._with_retries(url, hop_url, parts, asked, attempts)
             if exchange.redirect_to is None:
                 return exchange
             hop_url = exchange.redirect_to
@@ -119,26 +137,29 @@ class Fetcher:
 
     async def _fetch_robots(self, robots_url: str, attempts: list[FetchAttempt]) -> bytes | None:
         """A robots.txt body, through the same checks as any hop except robots.txt itself."""
-        exchange = await self._follow_redirects(robots_url, {}, "any", attempts, [], obey_robots=False)
+        exchange = await self._follow_redirects(robots_url, _Asked({}, "any", robots_txt=True), attempts, [])
         return exchange.body
 
     async def _with_retries(
-        self,
-        url: str,
-        hop_url: str,
-        parts: SplitResult,
-        headers: dict[str, str],
-        expect: Expect,
-        attempts: list[FetchAttempt],
+        self, url: str, hop_url: str, parts: SplitResult, asked: _Asked, attempts: list[FetchAttempt]
     ) -> Exchange:
         last = self.settings.max_attempts
         for number in range(1, last):
+            exchange = Exchange()
             try:
-                return await self._attempt(url, hop_url, parts, number, headers, expect, attempts)
+                await self._attempt(url, hop_url, parts, number, asked, exchange, attempts)
+                return exchange
             except TransientFetchError as error:
+                # A server that took the whole request deadline would most likely take it again:
+                # retrying would hold the run max_attempts times as long. The frontier retries
+                # the URL in a later run instead.
+                if exchange.deadline_passed:
+                    raise
                 delay = retry_delay(number, error, self.settings, jitter=random.random())
             await asyncio.sleep(delay)
-        return await self._attempt(url, hop_url, parts, last, headers, expect, attempts)  # its error is final
+        exchange = Exchange()
+        await self._attempt(url, hop_url, parts, last, asked, exchange, attempts)  # its error is final
+        return exchange
 
     async def _attempt(
         self,
@@ -146,60 +167,90 @@ class Fetcher:
         hop_url: str,
         parts: SplitResult,
         number: int,
-        headers: dict[str, str],
-        expect: Expect,
+        asked: _Asked,
+        exchange: Exchange,
         attempts: list[FetchAttempt],
-    ) -> Exchange:
-        """One HTTP request, recorded as a FetchAttempt whatever happens."""
-        exchange = Exchange()
-        error: FetchError | None = None
-        fetched_at = datetime.now(UTC)
-        started = time.perf_counter()
-        try:
-            async with self._politeness.turn(parts):
-                fetched_at = datetime.now(UTC)  # the request starts now, not when it queued
-                started = time.perf_counter()
-                await self._exchange(hop_url, headers, expect, exchange)
-            classify_status(hop_url, exchange)
-            return exchange
-        except FetchError as caught:
-            error = caught
-            raise
-        finally:
-            attempts.append(
-                FetchAttempt(
-                    url=url,
-                    final_url=hop_url,
-                    status=exchange.status,
-                    content_type=exchange.headers.get("content-type"),
-                    bytes=exchange.size,
-                    elapsed_ms=round((time.perf_counter() - started) * 1000),
-                    attempt=number,
-                    error_class=type(error).__name__ if error else None,
-                    error_message=error.detail if error else None,
-                    etag=exchange.headers.get("etag"),
-                    last_modified=exchange.headers.get("last-modified"),
-                    fetched_at=fetched_at,
+    ) -> None:
+        """One HTTP request, recorded as a FetchAttempt whatever happens once it has started."""
+        async with self._politeness.turn(parts):
+            error: FetchError | None = None
+            fetched_at = datetime.now(UTC)  # the request starts now, not when it queued
+            started = time.perf_counter()
+            try:
+                await self._exchange_within_deadline(hop_url, asked, exchange)
+                classify_status(hop_url, exchange, self.settings.backoff_max_s)
+            except FetchError as caught:
+                error = caught
+                raise
+            except asyncio.CancelledError:
+                # A cancelled fetch's attempts are only ever seen in fetch_many's result for a
+                # fetch the run's deadline cancelled (any other cancel discards the result).
+                error = RunDeadlineReached(f"{hop_url}: cancelled at the run's deadline ({_progress(exchange)})")
+                raise
+            finally:
+                attempts.append(
+                    FetchAttempt(
+                        url=url,
+                        final_url=hop_url,
+                        status=exchange.status,
+                        content_type=exchange.headers.get("content-type"),
+                        bytes=exchange.size,
+                        elapsed_ms=round((time.perf_counter() - started) * 1000),
+                        attempt=number,
+                        error_class=type(error).__name__ if error else None,
+                        error_message=error.detail if error else None,
+                        etag=exchange.headers.get("etag"),
+                        last_modified=exchange.headers.get("last-modified"),
+                        fetched_at=fetched_at,
+                    )
                 )
-            )
 
-    async def _exchange(self, url: str, headers: dict[str, str], expect: Expect, exchange: Exchange) -> None:
+    async def _exchange_within_deadline(self, url: str, asked: _Asked, exchange: Exchange) -> None:
+        """The exchange, cut off at the request deadline: the read timeout alone never ends a
+        server that sends a byte now and then, in its headers or its body."""
+        deadline_s = self.settings.request_deadline_s
+        try:
+            # Cancelling closes the connection: httpcore drops one whose response was not read to the end.
+            async with asyncio.timeout(deadline_s):
+                await self._exchange(url, asked, exchange)
+        except TimeoutError as error:
+            exchange.deadline_passed = True
+            raise FetchTimeout(
+                f"{url}: no complete response within the {deadline_s:g} s request deadline ({_progress(exchange)})",
+                phase=exchange.phase,
+            ) from error
+
+    async def _exchange(self, url: str, asked: _Asked, exchange: Exchange) -> None:
         if self._client is None:
             raise RuntimeError("Fetcher used outside `async with Fetcher(...)`")
-        request_headers = {**headers, "Accept": ACCEPT_HEADERS[expect]}
+        request_headers = {**asked.headers, "Accept": ACCEPT_HEADERS[asked.expect]}
+
+        async def note_phase(event: str, info: dict[str, object]) -> None:
+            # httpcore's trace: the connection is up (new or reused) once the request is being sent.
+            if event == "http11.send_request_headers.started":
+                exchange.phase = "headers"
+
         try:
-            async with self._client.stream("GET", url, headers=request_headers) as response:
+            async with self._client.stream(
+                "GET", url, headers=request_headers, extensions={"trace": note_phase}
+            ) as response:
+                exchange.phase = "body"
                 exchange.status = response.status_code
                 exchange.headers = response.headers
+                exchange.content_type = response.headers.get("content-type")
                 if response.is_success:
-                    check_content_type(url, response.headers, expect)
-                    exchange.body = await read_body(url, response, self.settings.max_body_bytes, exchange)
+                    limit = self.settings.max_robots_bytes if asked.robots_txt else self.settings.max_body_bytes
+                    await read_accepted_body(
+                        url, response, asked.expect, limit, exchange, cut_at_limit=asked.robots_txt
+                    )
         except httpx.InvalidURL as error:
             raise InvalidUrl(f"{url}: {error}") from error
         except httpx.TimeoutException as error:
+            connecting = isinstance(error, httpx.ConnectTimeout | httpx.PoolTimeout)
             raise FetchTimeout(
                 f"{url}: {type(error).__name__} (connect timeout {self.settings.connect_timeout_s}s,"
-                f" read timeout {self.settings.read_timeout_s}s)"
+                f" read timeout {self.settings.read_timeout_s}s)",
+                phase="connect" if connecting else exchange.phase,
             ) from error
         except httpx.TransportError as error:
             raise ConnectFailed(f"{url}: {type(error).__name__}: {error}") from error
@@ -244,6 +295,15 @@ def _make_client(
         follow_redirects=False,  # followed hop by hop in Fetcher, so that every hop is checked
         trust_env=False,
     )
+
+
+def _progress(exchange: Exchange) -> str:
+    """How far an unfinished exchange got, for an error's detail."""
+    if exchange.phase == "connect":
+        return "while connecting"
+    if exchange.phase == "headers":
+        return "while waiting for the status line and headers"
+    return f"while reading the body, {exchange.size} bytes read"
 
 
 def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:

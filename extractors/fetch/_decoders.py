@@ -1,9 +1,9 @@
 """Content-Encoding decoders for response bodies, never producing more than the caller allows.
 
 Like httpx's `_decoders.py`, but capped: each `feed` is told how many bytes it may return, so a
-gzip bomb stops at the body limit instead of filling memory. Also unpacks a gzip-file payload
-(a .xml.gz sitemap) under the same limit, with the one size-limited gunzip in
-extractors/decoding.py.
+gzip bomb stops at the body limit instead of filling memory. Every gzip member is read
+(`cat a.gz b.gz` is one valid gzip body). Also unpacks a gzip-file payload (a .xml.gz sitemap)
+under the same limit. Both use extractors/decoding.py's inflater, shared with local .gz files.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import zlib
 from typing import Protocol
 
-from extractors.decoding import gunzip
+from extractors.decoding import GzipInflater, gunzip
 from extractors.errors import BadContentEncoding, BodyTooLarge, GunzipFailed
 
 __all__ = ["ACCEPT_ENCODING", "Decoder", "content_decoder", "gunzip_payload"]
@@ -34,25 +34,25 @@ class _Identity:
 
 
 class _Inflater:
-    """gzip or zlib-wrapped deflate, never producing more than `max_out` bytes per call."""
+    """gzip (every member) or zlib-wrapped deflate, never producing more than `max_out` bytes per call."""
 
     def __init__(self, url: str, what: str):
         self._url = url
         self._what = what
-        self._zlib = zlib.decompressobj(wbits=zlib.MAX_WBITS | 32)  # | 32: gzip or zlib header, detected
+        self._inflater = GzipInflater(zlib_too=True)
         self._fed = False
 
     def feed(self, data: bytes, max_out: int) -> bytes:
         self._fed = self._fed or bool(data)
         try:
-            # Input that would produce more than max_out stays unconsumed; the caller, seeing
-            # max_out bytes come back, knows the limit is passed and stops.
-            return self._zlib.decompress(data, max_out)
+            # Input that would produce more than max_out is dropped; the caller, seeing max_out
+            # bytes come back, knows the limit is passed and stops.
+            return self._inflater.feed(data, max_out)
         except zlib.error as error:
             raise _corrupt(self._url, self._what, error) from error
 
     def finish(self) -> None:
-        if self._fed and not self._zlib.eof:
+        if self._fed and not self._inflater.complete:
             raise _truncated(self._url, self._what)
 
 

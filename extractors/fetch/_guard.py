@@ -1,17 +1,19 @@
 """Address safety: which addresses may be connected to, checked before a request and again at
 connect time, inside httpcore's connection pool.
 
-`non_public_reason` says why an IP address is refused; `AddressGuard` resolves a host once per
-Fetcher and refuses it if any address is non-public; `guarded_transport` is the httpx transport
-whose pool connects only to the addresses the guard checked, so a DNS answer that changes
-between check and connect gains nothing.
+`non_public_reason` says why an IP address is refused (an IPv6 address that carries an IPv4 one,
+6to4, Teredo or NAT64, is judged by that IPv4 address); `AddressGuard` resolves a host once per
+Fetcher and refuses it if any address is non-public ("localhost." and "127.0.0.1." are the hosts
+"localhost" and "127.0.0.1"); `guarded_transport` is the httpx transport whose pool connects
+only to the addresses the guard checked, so a DNS answer that changes between check and connect
+gains nothing.
 """
 
 from __future__ import annotations
 
 import socket
 from collections.abc import Iterable
-from ipaddress import IPv6Address, ip_address, ip_network
+from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
 from urllib.parse import SplitResult
 
 import anyio
@@ -25,6 +27,9 @@ __all__ = ["AddressGuard", "guarded_transport", "host_port", "non_public_reason"
 
 _METADATA_ADDRESSES = frozenset({ip_address("169.254.169.254"), ip_address("fd00:ec2::254")})
 _SHARED_ADDRESS_SPACE = ip_network("100.64.0.0/10")  # carrier-grade NAT, RFC 6598
+# NAT64's well-known prefix (RFC 6052) and its local-use prefix (RFC 8215): the IPv4 address
+# the translator connects to is the last 32 bits.
+_NAT64_PREFIXES = (ip_network("64:ff9b::/96"), ip_network("64:ff9b:1::/48"))
 
 
 def non_public_reason(address: str) -> str | None:
@@ -32,6 +37,14 @@ def non_public_reason(address: str) -> str | None:
     ip = ip_address(address)
     if isinstance(ip, IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    elif isinstance(ip, IPv6Address) and (carried := _carried_ipv4(ip)):
+        # A transition address ends at the IPv4 address it carries (6to4 of 127.0.0.1 is a way
+        # to 127.0.0.1), so that address decides, whatever the IPv6 prefix itself is classed as.
+        for how, ipv4 in carried:
+            reason = non_public_reason(str(ipv4))
+            if reason is not None:
+                return f"{reason} ({how} {ipv4})"
+        return None
     if ip in _METADATA_ADDRESSES:
         return "a cloud metadata address"
     kinds = (
@@ -51,6 +64,18 @@ def non_public_reason(address: str) -> str | None:
     return None
 
 
+def _carried_ipv4(ip: IPv6Address) -> list[tuple[str, IPv4Address]]:
+    """The IPv4 addresses a 6to4, Teredo or NAT64 address leads to, each with how it carries it."""
+    if ip.sixtofour is not None:
+        return [("6to4 of", ip.sixtofour)]
+    if ip.teredo is not None:
+        server, client = ip.teredo
+        return [("Teredo server", server), ("Teredo client", client)]
+    if any(ip in prefix for prefix in _NAT64_PREFIXES):
+        return [("NAT64 of", IPv4Address(int(ip) & 0xFFFF_FFFF))]
+    return []
+
+
 class AddressGuard:
     """Resolves hosts and refuses non-public addresses, unless allowed by the settings.
 
@@ -60,18 +85,22 @@ class AddressGuard:
 
     def __init__(self, settings: FetchSettings):
         self._allow_all = settings.allow_private_hosts
-        self._exceptions = settings.private_host_exceptions
+        self._exceptions = frozenset(_exception_entry(entry) for entry in settings.private_host_exceptions)
         self._checked: dict[tuple[str, int], list[str]] = {}
 
     def exempt(self, host: str, port: int) -> bool:
-        return self._allow_all or host_port(host, port) in self._exceptions
+        return self._allow_all or host_port(_without_root_dot(host), port) in self._exceptions
 
     async def checked_addresses(self, host: str, port: int, timeout: float | None) -> list[str]:
         """Every address of `host`, all public; raises PrivateAddressRefused, or httpcore's
         ConnectError / ConnectTimeout when the name does not resolve."""
-        key = (host.lower(), port)
+        # Resolved without the root dot: getaddrinfo takes "127.0.0.1." for a DNS name, not an
+        # address, and may not find "localhost." in /etc/hosts; left unresolved, both would pass
+        # this check as "unreachable" and reach whatever a resolver later made of them.
+        name = _without_root_dot(host)
+        key = (name, port)
         if key not in self._checked:
-            addresses = await _resolve(host, port, timeout)
+            addresses = await _resolve(name, port, timeout)
             for address in addresses:
                 reason = non_public_reason(address)
                 if reason is not None:
@@ -112,8 +141,13 @@ class _GuardedNetwork(httpcore.AsyncNetworkBackend):
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         if self._guard.exempt(host, port):
+            # Without the root dot, as checked_addresses resolves names.
             return await self._network.connect_tcp(
-                host, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+                _without_root_dot(host),
+                port,
+                timeout=timeout,
+                local_address=local_address,
+                socket_options=socket_options,
             )
         failures: list[Exception] = []
         # TLS still verifies `host`: httpcore passes it as server_hostname to start_tls.
@@ -152,3 +186,15 @@ def url_port(parts: SplitResult) -> int:
 def host_port(host: str, port: int) -> str:
     """The form `private_host_exceptions` uses: host:port, an IPv6 host in brackets."""
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _without_root_dot(host: str) -> str:
+    """A host name lowercased, without the trailing dot of a fully qualified name:
+    "LocalHost." and "localhost" are one host."""
+    return host.lower().removesuffix(".")
+
+
+def _exception_entry(entry: str) -> str:
+    """A `private_host_exceptions` entry as `exempt` compares it: "LocalHost.:8080" is "localhost:8080"."""
+    host, _, port = entry.rpartition(":")
+    return f"{_without_root_dot(host)}:{port}"

@@ -2,8 +2,9 @@
 
 At most `max_concurrency` requests in flight, `per_host_concurrency` per origin, and request
 starts to one origin at least that host's delay apart. robots.txt is read once per origin and
-obeyed as RFC 9309 says (2xx: its rules; 4xx: no rules; anything else: the origin is skipped
-for the run); a Crawl-delay larger than `per_host_min_delay_s` becomes the host's delay.
+obeyed as RFC 9309 says (2xx: its rules, from its first `max_robots_bytes`; 4xx: no rules;
+anything else: the origin is skipped for the run, or deferred to when a long Retry-After
+says); a Crawl-delay larger than `per_host_min_delay_s` becomes the host's delay.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from extractors.errors import (
     FetchTimeout,
     HttpStatusError,
     RobotsUnavailable,
+    ServerAskedToWait,
 )
 from extractors.fetch._guard import host_port, url_port
 from extractors.fetch.settings import FetchSettings
@@ -58,7 +60,10 @@ class Politeness:
             # The fetch that asks first carries the robots.txt attempts in its own FetchResult.
             task = asyncio.ensure_future(self._read_robots(parts, attempts))
             self._robots[origin] = task
-        robots = await task
+        # Shielded: the task is every waiter's, so one waiter's cancellation (the run's
+        # deadline) must not cancel it under the others, nor leave a cancelled task for the
+        # origin's later URLs.
+        robots = await asyncio.shield(task)
         robots_url = _robots_url(parts)
         if robots.rules is None:
             assert robots.failure is not None  # _Robots holds one or the other
@@ -130,9 +135,12 @@ def _robots_failure(url: str, robots_url: str, failure: FetchError) -> FetchErro
     detail = f"{url}: not fetched, {robots_url} could not be read ({failure.detail})"
     # A host that cannot be reached at all is reported as such, not as a robots.txt problem.
     if isinstance(failure, FetchTimeout):
-        return FetchTimeout(detail)
+        return FetchTimeout(detail, phase=failure.phase)
     if isinstance(failure, ConnectFailed):
         return ConnectFailed(detail)
+    # Nor is a server that asked to be left alone for a while: every URL of it waits as long.
+    if isinstance(failure, ServerAskedToWait):
+        return ServerAskedToWait(detail, retry_at=failure.retry_at)
     return RobotsUnavailable(f"{detail}; RFC 9309 says to treat the site as disallowed, so it is skipped this run")
 
 

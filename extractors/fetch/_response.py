@@ -1,16 +1,19 @@
 """One HTTP response: what it means and what it holds.
 
 The status becomes a redirect, a FetchError or a pass (`classify_status`, with Retry-After
-read by `parse_retry_after`); the Content-Type must match `expect` before any body is read
-(`check_content_type`); the body is decompressed as it arrives and never past the size limit
-(`read_body`); and the outcome becomes a FetchResult (`result`, `failed_result`).
+read by `parse_retry_after`; one longer than we wait is ServerAskedToWait); the Content-Type
+must match `expect` before any body is read, or, when the server sent none, the body's start
+must look like a type `expect` accepts (`read_accepted_body`); the body is decompressed as it
+arrives and never past the size limit; and the outcome becomes a FetchResult
+(`result`, `failed_result`).
 """
 
 from __future__ import annotations
 
 import email.utils
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Literal
 from urllib.parse import urljoin
 
 import httpx
@@ -21,20 +24,21 @@ from extractors.errors import (
     FetchError,
     HttpStatusError,
     RateLimited,
+    ServerAskedToWait,
     ServerError,
     UnsupportedContentType,
 )
 from extractors.fetch._decoders import content_decoder, gunzip_payload
+from extractors.fetch._sniff import sniff_media_type
 from extractors.records import Expect, FetchAttempt, FetchResult
 
 __all__ = [
     "ACCEPT_HEADERS",
     "Exchange",
-    "check_content_type",
     "classify_status",
     "failed_result",
     "parse_retry_after",
-    "read_body",
+    "read_accepted_body",
     "result",
 ]
 
@@ -67,6 +71,14 @@ ACCEPT_HEADERS = {
     "any": "*/*",
 }
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_WAIT_STATUSES = frozenset({429, 503})  # the answers whose Retry-After we wait for
+# A Retry-After further off than this is taken as this: a server asking for a month (or for
+# the year 9999) is most likely wrong, and the URL is better asked again in a week.
+_LONGEST_RETRY_AFTER_S = 7 * 24 * 3600
+
+# How far an HTTP exchange got: connecting, sending the request and waiting for the status
+# line and headers, or reading the body.
+Phase = Literal["connect", "headers", "body"]
 
 
 @dataclass
@@ -75,13 +87,19 @@ class Exchange:
 
     status: int | None = None
     headers: httpx.Headers = field(default_factory=httpx.Headers)
+    content_type: str | None = None  # the Content-Type, or the sniffed media type when the server sent none
     body: bytes | None = None
     size: int = 0  # decompressed body bytes read so far
     redirect_to: str | None = None
+    phase: Phase = "connect"
+    deadline_passed: bool = False  # ended by the request deadline, which is not retried
 
 
-def classify_status(url: str, exchange: Exchange) -> None:
-    """Sets `redirect_to` for a redirect, raises for an error status, passes 2xx and 304."""
+def classify_status(url: str, exchange: Exchange, longest_wait_s: float) -> None:
+    """Sets `redirect_to` for a redirect, raises for an error status, passes 2xx and 304.
+
+    A 429 or 503 whose Retry-After is longer than `longest_wait_s` is ServerAskedToWait,
+    not retried now; the URL is due again when the server said."""
     status = exchange.status
     assert status is not None  # only called after a response arrived
     if 200 <= status < 300 or status == 304:
@@ -91,7 +109,15 @@ def classify_status(url: str, exchange: Exchange) -> None:
         exchange.redirect_to = urljoin(url, location.strip())
         return
     described = f"{url}: HTTP {status} {httpx.codes.get_reason_phrase(status)}".rstrip()
-    retry_after = parse_retry_after(exchange.headers.get("retry-after"), datetime.now(UTC))
+    now = datetime.now(UTC)
+    retry_after = parse_retry_after(exchange.headers.get("retry-after"), now)
+    if status in _WAIT_STATUSES and retry_after is not None and retry_after > longest_wait_s:
+        retry_at = now + timedelta(seconds=min(retry_after, _LONGEST_RETRY_AFTER_S))
+        raise ServerAskedToWait(
+            f"{described} with Retry-After {retry_after:g} s, longer than the {longest_wait_s:g} s we wait"
+            f" (backoff_max_s): not retried now, due again at {retry_at.isoformat(timespec='seconds')}",
+            retry_at=retry_at,
+        )
     if status == 429:
         raise RateLimited(described, retry_after=retry_after)
     if status >= 500:
@@ -118,23 +144,48 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
-def check_content_type(url: str, headers: httpx.Headers, expect: Expect) -> None:
+async def read_accepted_body(
+    url: str, response: httpx.Response, expect: Expect, limit: int, exchange: Exchange, *, cut_at_limit: bool = False
+) -> None:
+    """A 2xx answer's body into `exchange`, if its type is one `expect` accepts; raises
+    UnsupportedContentType otherwise. A Content-Type is checked before any body is read; without
+    one (or an empty one) the body is read and its start sniffed, and the sniffed media type
+    becomes `exchange.content_type`, so that decoding and page detection work as with a header."""
     accepted = _ACCEPTED_TYPES[expect]
-    if accepted is None or _media_type(headers.get("content-type")) in accepted:
+    declared = _media_type(response.headers.get("content-type"))
+    if declared and accepted is not None and declared not in accepted:
+        given = response.headers["content-type"]
+        raise UnsupportedContentType(f"{url}: {given} is not an accepted {expect} type ({_listed(accepted)})")
+    exchange.body = await _read_body(url, response, limit, exchange, cut_at_limit=cut_at_limit)
+    if declared:
         return
-    given = headers.get("content-type") or "no Content-Type"
-    raise UnsupportedContentType(f"{url}: {given} is not an accepted {expect} type ({', '.join(sorted(accepted))})")
+    exchange.content_type = sniff_media_type(exchange.body)
+    if accepted is None or exchange.content_type in accepted:
+        return
+    if exchange.content_type is None:
+        raise UnsupportedContentType(f"{url}: no Content-Type and the body does not look like HTML or a feed")
+    raise UnsupportedContentType(
+        f"{url}: no Content-Type, and the body looks like {exchange.content_type},"
+        f" not an accepted {expect} type ({_listed(accepted)})"
+    )
 
 
-async def read_body(url: str, response: httpx.Response, limit: int, exchange: Exchange) -> bytes:
+async def _read_body(
+    url: str, response: httpx.Response, limit: int, exchange: Exchange, *, cut_at_limit: bool = False
+) -> bytes:
+    """The decompressed body, never more than `limit` bytes. Past the limit it is BodyTooLarge,
+    or with `cut_at_limit` (robots.txt, RFC 9309 section 2.5) the lines that fit whole."""
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if not cut_at_limit and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(f"{url}: Content-Length is {declared} bytes, over the {limit}-byte limit")
     decoder = content_decoder(url, response.headers.get("content-encoding"))
     body = bytearray()
     async for chunk in response.aiter_raw():
         body += decoder.feed(chunk, limit + 1 - len(body))
         exchange.size = len(body)
+        if len(body) > limit and cut_at_limit:
+            # Up to the last line break within limit + 1 bytes: the lines that fit in `limit` bytes.
+            return bytes(body[: limit + 1].rpartition(b"\n")[0])
         if len(body) > limit:
             raise BodyTooLarge(f"{url}: body is over the {limit}-byte limit (decompressed); stopped reading")
     decoder.finish()
@@ -153,14 +204,13 @@ def result(
 ) -> FetchResult:
     not_modified = exchange.status == 304
     body = None if not_modified else exchange.body or b""
-    content_type = exchange.headers.get("content-type")
     return FetchResult(
         url=url,
         final_url=final_url,
         status=exchange.status,
-        content_type=content_type,
+        content_type=exchange.content_type,
         body=body,
-        text=None if body is None else decode_body(body, content_type),
+        text=None if body is None else decode_body(body, exchange.content_type),
         etag=exchange.headers.get("etag") or (sent_etag if not_modified else None),
         last_modified=exchange.headers.get("last-modified") or (sent_last_modified if not_modified else None),
         not_modified=not_modified,
@@ -190,3 +240,7 @@ def failed_result(url: str, hops: list[str], attempts: list[FetchAttempt], error
 
 def _media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def _listed(media_types: frozenset[str]) -> str:
+    return ", ".join(sorted(media_types))

@@ -23,7 +23,13 @@ class FetchSettings(BaseModel):
     per_host_min_delay_s: float = Field(0.5, ge=0, description="seconds between request starts to one origin")
     connect_timeout_s: float = Field(5, gt=0)
     read_timeout_s: float = Field(15, gt=0, description="longest wait for the next bytes")
+    request_deadline_s: float = Field(
+        60, gt=0, description="longest one HTTP request may take, connect, headers and body together; not retried"
+    )
     max_body_bytes: int = Field(5 * 2**20, gt=0, description="decompressed body limit")
+    max_robots_bytes: int = Field(
+        500 * 1024, gt=0, description="robots.txt is read up to this many bytes (RFC 9309: at least 500 KiB)"
+    )
     max_redirects: int = Field(5, ge=0)
     max_attempts: int = Field(4, ge=1, description="tries per URL (transient errors only)")
     backoff_base_s: float = Field(0.5, ge=0, description="first retry wait; doubles per attempt, with jitter")

@@ -5,7 +5,7 @@ import gzip
 
 import pytest
 
-from extractors.decoding import decode_body, decode_text, gunzip
+from extractors.decoding import GzipInflater, decode_body, decode_text, gunzip
 from extractors.errors import BinaryInput, EmptyInput, GunzipFailed, UndecodableInput
 
 
@@ -115,3 +115,45 @@ def test_gunzip_says_which_problem_stopped_it(data: bytes, problem: str) -> None
     with pytest.raises(GunzipFailed) as failed:
         gunzip(data, 1000)
     assert failed.value.problem == problem
+
+
+def test_gunzip_unpacks_every_member_like_gzip_d() -> None:
+    members = gzip.compress(b"first member, ") + gzip.compress(b"second member")  # `cat a.gz b.gz`
+    assert gunzip(members, 1000) == b"first member, second member"
+    # NUL padding between members is skipped and trailing garbage ignored, as `gzip -d` does.
+    assert gunzip(members + b"\0" * 10 + gzip.compress(b"!") + b"trailing garbage", 1000) == (
+        b"first member, second member!"
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (gzip.compress(b"a" * 10) + gzip.compress(b"\0" * 10 * 2**20, compresslevel=9), "too_large"),
+        (gzip.compress(b"a" * 10) + gzip.compress(b"b" * 10)[:-4], "truncated"),
+        (gzip.compress(b"a" * 10) + b"\x1f\x8b\x08\x00 not deflate", "corrupt"),
+    ],
+)
+def test_gunzip_says_which_problem_stopped_it_in_a_later_member(data: bytes, problem: str) -> None:
+    with pytest.raises(GunzipFailed) as failed:
+        gunzip(data, 1000)
+    assert failed.value.problem == problem
+
+
+def test_gzip_inflater_fed_a_byte_at_a_time_reads_every_member() -> None:
+    # A network body arrives in pieces: a member may end, and the next begin, anywhere.
+    members = gzip.compress(b"<p>one</p>") + b"\0" + gzip.compress(b"<p>two</p>")
+    inflater = GzipInflater()
+    out = b"".join(inflater.feed(members[i : i + 1], 1000) for i in range(len(members)))
+    assert out == b"<p>one</p><p>two</p>" and inflater.complete
+
+
+def test_gzip_inflater_is_incomplete_inside_a_later_member() -> None:
+    inflater = GzipInflater()
+    assert inflater.feed(gzip.compress(b"one") + gzip.compress(b"two")[:5], 1000) == b"one"
+    assert not inflater.complete
+
+
+def test_gzip_inflater_never_returns_more_than_asked() -> None:
+    members = gzip.compress(b"a" * 100) + gzip.compress(b"b" * 100)
+    assert GzipInflater().feed(members, 150) == b"a" * 100 + b"b" * 50

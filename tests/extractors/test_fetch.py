@@ -10,10 +10,12 @@ exempt only the server's own host:port and check that everything else private is
 
 from __future__ import annotations
 
+import email.utils
 import gzip
 import itertools
 import socket
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -30,6 +32,7 @@ from extractors.errors import (
     PrivateAddressRefused,
     RateLimited,
     RobotsUnavailable,
+    ServerAskedToWait,
     ServerError,
     TooManyRedirects,
     UnsupportedContentType,
@@ -139,6 +142,37 @@ async def test_rate_limited_waits_for_retry_after(http_server: LoopbackServer) -
     assert result.attempts[-2].error_class == "RateLimited"
 
 
+@pytest.mark.parametrize(
+    ("status", "retry_after"),
+    [(429, lambda now: "3600"), (503, lambda now: email.utils.format_datetime(now + timedelta(hours=1), usegmt=True))],
+)
+async def test_a_retry_after_longer_than_backoff_max_is_deferred_not_retried(
+    http_server: LoopbackServer, status: int, retry_after: Callable[[datetime], str]
+) -> None:
+    before = datetime.now(UTC).replace(microsecond=0)
+    http_server.route("/a", Reply(status=status, headers={"Retry-After": retry_after(before)}))
+    result = await fetch(FAST, http_server.url("/a"))
+    error = result.error
+    assert isinstance(error, ServerAskedToWait) and error.reason == "retry_after"
+    assert error.retry_at is not None and error.retry_at.tzinfo is not None
+    assert before + timedelta(hours=1) - timedelta(seconds=1) <= error.retry_at
+    assert error.retry_at <= datetime.now(UTC) + timedelta(hours=1)
+    assert f"HTTP {status}" in error.detail and "longer than the 2 s we wait" in error.detail
+    assert result.status == status
+    assert [(a.status, a.error_class) for a in result.attempts if a.final_url.endswith("/a")] == [
+        (status, "ServerAskedToWait")
+    ]
+    assert http_server.hits["/a"] == 1
+
+
+async def test_a_retry_after_of_years_is_taken_as_a_week(http_server: LoopbackServer) -> None:
+    http_server.route("/a", Reply(status=503, headers={"Retry-After": "9" * 30}))
+    result = await fetch(FAST, http_server.url("/a"))
+    assert isinstance(result.error, ServerAskedToWait)
+    assert result.error.retry_at is not None
+    assert result.error.retry_at <= datetime.now(UTC) + timedelta(days=7)
+
+
 async def test_a_hang_past_the_read_timeout_is_a_timeout_after_retries(http_server: LoopbackServer) -> None:
     hang_s = 60  # the server would answer after a minute; the test server wakes it when the test ends
     http_server.route("/slow", Reply(body=PAGE.encode(), delay_s=hang_s))
@@ -201,6 +235,7 @@ async def test_a_loopback_url_is_refused_unless_private_hosts_are_allowed(http_s
         "http://10.0.0.1/admin",  # private network
         "http://100.64.0.1/",  # carrier-grade NAT
         "http://localhost:{port}/secret",  # the same server, by another name
+        "http://localhost.:{port}/secret",  # ... with the root's dot
         "http://[::1]:{port}/secret",
     ],
 )
@@ -240,10 +275,62 @@ async def test_a_redirect_to_another_scheme_is_refused(http_server: LoopbackServ
         ("fe80::1", True),
         ("93.184.216.34", False),
         ("2606:4700:4700::1111", False),
+        # IPv6 addresses that lead to an IPv4 one are judged by it.
+        ("2002:7f00:1::", True),  # 6to4 of 127.0.0.1
+        ("2002:a00:1::1", True),  # 6to4 of 10.0.0.1
+        ("2002:0808:0808::", False),  # 6to4 of 8.8.8.8
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", True),  # Teredo, client 127.0.0.1
+        ("2001:0:4136:e378:8000:63bf:f5ff:fffe", True),  # Teredo, client 10.0.0.1
+        ("2001:0:a00:1:8000:63bf:f7f7:f7f7", True),  # Teredo, server 10.0.0.1
+        ("2001:0:4136:e378:8000:63bf:f7f7:f7f7", False),  # Teredo, server 65.54.227.120, client 8.8.8.8
+        ("64:ff9b::7f00:1", True),  # NAT64 of 127.0.0.1
+        ("64:ff9b::a9fe:a9fe", True),  # NAT64 of 169.254.169.254
+        ("64:ff9b:1::a00:1", True),  # local-use NAT64 of 10.0.0.1
+        ("64:ff9b::808:808", False),  # NAT64 of 8.8.8.8: how an IPv6-only network reaches IPv4 sites
     ],
 )
 def test_non_public_addresses(address: str, refused: bool) -> None:
     assert (non_public_reason(address) is not None) is refused
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        ("2002:7f00:1::", "a loopback address (6to4 of 127.0.0.1)"),
+        ("2001:0:4136:e378:8000:63bf:f5ff:fffe", "a private address (Teredo client 10.0.0.1)"),
+        ("64:ff9b::a9fe:a9fe", "a cloud metadata address (NAT64 of 169.254.169.254)"),
+        ("64:ff9b:1::a00:1", "a private address (NAT64 of 10.0.0.1)"),
+    ],
+)
+def test_an_address_carrying_ipv4_says_which(address: str, reason: str) -> None:
+    assert non_public_reason(address) == reason
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1.", "localhost."])
+async def test_a_host_with_a_root_dot_is_refused_like_without(http_server: LoopbackServer, host: str) -> None:
+    http_server.route("/a", Reply(body=PAGE.encode()))
+    url = f"http://{host}:{http_server.port}/a"
+    result = await fetch(FAST.model_copy(update=dict(allow_private_hosts=False)), url)
+    assert isinstance(result.error, PrivateAddressRefused), result.error
+    assert "127.0.0.1, a loopback address" in result.error.detail
+    assert result.attempts == () and sum(http_server.hits.values()) == 0  # refused before connecting
+
+
+@pytest.mark.parametrize(
+    ("host", "exception"), [("127.0.0.1.", "127.0.0.1:{port}"), ("localhost", "LocalHost.:{port}")]
+)
+async def test_a_private_host_exception_matches_with_or_without_the_root_dot(
+    http_server: LoopbackServer, host: str, exception: str
+) -> None:
+    http_server.route("/a", Reply(body=PAGE.encode()))
+    settings = FAST.model_copy(
+        update=dict(
+            allow_private_hosts=False, private_host_exceptions=frozenset({exception.format(port=http_server.port)})
+        )
+    )
+    result = await fetch(settings, f"http://{host}:{http_server.port}/a")
+    assert result.ok, result.error
+    assert http_server.hits["/a"] == 1
 
 
 # --- limits ---------------------------------------------------------------------------------
@@ -280,12 +367,70 @@ async def test_a_gzip_encoded_page_is_decoded(http_server: LoopbackServer) -> No
     assert http_server.requests_to("/a")[0].headers["accept-encoding"] == "gzip, deflate"
 
 
+async def test_every_member_of_a_gzip_encoded_page_is_decoded(http_server: LoopbackServer) -> None:
+    half = len(PAGE) // 2
+    members = gzip.compress(PAGE[:half].encode()) + gzip.compress(PAGE[half:].encode())  # `cat a.gz b.gz`
+    http_server.route("/a", Reply(body=members, headers={"Content-Encoding": "gzip"}))
+    result = await fetch(FAST, http_server.url("/a"))
+    assert result.ok and result.text == PAGE
+
+
+async def test_a_gzip_bomb_in_a_second_member_stops_at_the_limit(http_server: LoopbackServer) -> None:
+    members = gzip.compress(PAGE.encode()) + gzip.compress(b"\0" * (50 * 2**20), compresslevel=9)
+    http_server.route("/bomb", Reply(body=members, headers={"Content-Encoding": "gzip"}))
+    result = await fetch(FAST, http_server.url("/bomb"))
+    assert isinstance(result.error, BodyTooLarge)
+    assert result.attempts[-1].bytes == LIMIT + 1
+
+
 async def test_a_pdf_is_an_unsupported_content_type(http_server: LoopbackServer) -> None:
     http_server.route("/paper.pdf", Reply(body=b"%PDF-1.7 ...", content_type="application/pdf"))
     result = await fetch(FAST, http_server.url("/paper.pdf"))
     assert isinstance(result.error, UnsupportedContentType)
     assert result.status == 200 and result.content_type == "application/pdf"
     assert result.attempts[-1].bytes == 0  # refused on the header, body never read
+
+
+@pytest.mark.parametrize(
+    ("body", "sniffed"),
+    [
+        (PAGE, "text/html"),
+        ("\ufeff\n  <!DOCTYPE html>\n<p>Le café.</p>", "text/html"),
+        ("<!-- generated --><div class=story>Le café.</div>", "text/html"),
+        ("<p>Le café.</p>", "text/html"),
+        ('<?xml version="1.0"?>\n<?xml-stylesheet href="/rss.xsl"?>\n<rss version="2.0"></rss>', "application/rss+xml"),
+        ('<feed xmlns="http://www.w3.org/2005/Atom"></feed>', "application/atom+xml"),
+        ('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>', "application/xml"),
+    ],
+)
+@pytest.mark.parametrize("header", [None, ""])
+async def test_a_body_without_content_type_is_sniffed(
+    http_server: LoopbackServer, body: str, sniffed: str, header: str | None
+) -> None:
+    http_server.route("/a", Reply(body=body.encode(), content_type=header))
+    result = await fetch(FAST, http_server.url("/a"), expect="html_or_feed")
+    assert result.ok, result.error
+    assert result.content_type == sniffed and result.text == body.removeprefix("\ufeff")
+    assert result.attempts[-1].content_type == header  # the log keeps what the server sent
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "no Content-Type and the body does not look like HTML or a feed"),
+        (b"Just some words, no markup.", "no Content-Type and the body does not look like HTML or a feed"),
+        (b"<param name=x>", "no Content-Type and the body does not look like HTML or a feed"),
+        (b'<rss version="2.0"></rss>', "no Content-Type, and the body looks like application/rss+xml, not an"),
+    ],
+)
+async def test_a_body_without_content_type_that_is_not_html_is_refused(
+    http_server: LoopbackServer, body: bytes, said: str
+) -> None:
+    http_server.route("/a", Reply(body=body, content_type=None))
+    result = await fetch(FAST, http_server.url("/a"))
+    assert isinstance(result.error, UnsupportedContentType) and said in result.error.detail
+    assert result.status == 200 and result.body is None
+    assert http_server.hits["/a"] == 1
 
 
 async def test_a_gzipped_sitemap_is_unpacked_for_expect_feed(http_server: LoopbackServer) -> None:
@@ -367,6 +512,42 @@ async def test_robots_server_error_disallows_the_host_for_the_run(http_server: L
     assert http_server.hits["/robots.txt"] == 2 and http_server.hits["/a"] == 0
 
 
+async def test_robots_asking_to_wait_defers_every_url_of_the_host(http_server: LoopbackServer) -> None:
+    http_server.route("/robots.txt", Reply(status=429, headers={"Retry-After": "3600"}))
+    http_server.route("/a", Reply(body=PAGE.encode()))
+    async with Fetcher(FAST) as fetcher:
+        first, second = await fetcher.fetch_many([http_server.url("/a"), http_server.url("/b")])
+        later = await fetcher.fetch(http_server.url("/a"))
+    for result in (first, second, later):
+        assert isinstance(result.error, ServerAskedToWait), result.error
+        assert result.error.retry_at == first.error.retry_at
+        assert result.error.retry_at > datetime.now(UTC) + timedelta(minutes=59)
+        assert "/robots.txt could not be read" in result.error.detail
+    assert http_server.hits["/robots.txt"] == 1  # not retried, and asked once for the Fetcher's life
+    assert http_server.hits["/a"] == http_server.hits["/b"] == 0
+
+
+async def test_a_huge_robots_txt_is_read_up_to_500_kib_at_a_whole_line(http_server: LoopbackServer) -> None:
+    limit = FAST.max_robots_bytes
+    assert limit == 500 * 1024 and FAST.max_body_bytes < limit  # robots.txt has its own limit
+    head = b"User-agent: *\nDisallow: /private\n"
+    # A rule that straddles the limit: cut there, it would read "Disallow: /" and shut the site.
+    fill = limit - len(head) - len(b"Disallow: /")
+    body = head + b"#" * (fill - 1) + b"\n" + b"Disallow: /late\n"
+    body += b"Disallow: /ok\n" + b"# padding\n" * 150_000  # only past the limit
+    assert body[:limit].endswith(b"\nDisallow: /") and len(body) > 2_000_000
+    http_server.route("/robots.txt", Reply(body=body, content_type="text/plain"))
+    http_server.route("/ok", Reply(body=PAGE.encode()))
+    async with Fetcher(FAST) as fetcher:
+        private, ok = await fetcher.fetch_many([http_server.url("/private"), http_server.url("/ok")])
+    assert isinstance(private.error, BlockedByRobots) and type(private.error) is BlockedByRobots
+    assert ok.ok and ok.text == PAGE
+    assert http_server.hits["/robots.txt"] == 1 and http_server.hits["/private"] == 0
+    (robots,) = [a for a in private.attempts + ok.attempts if a.url.endswith("/robots.txt")]
+    assert robots.status == 200 and robots.error_class is None
+    assert limit < robots.bytes < len(body)  # stopped reading soon after the limit
+
+
 async def test_an_unreachable_host_is_connect_failed_not_a_robots_problem() -> None:
     with socket.socket() as probe:  # a port nothing listens on: connections are refused at once
         probe.bind(("127.0.0.1", 0))
@@ -412,7 +593,8 @@ async def test_crawl_delay_spaces_request_starts(http_server: LoopbackServer) ->
         await fetcher.fetch_many([http_server.url(f"/a?n={n}") for n in range(3)])
     assert [request.path for request in http_server.requests] == ["/robots.txt", "/a", "/a", "/a"]
     starts = [request.started_at for request in http_server.requests_to("/a")]
-    assert all(later - earlier >= 0.95 for earlier, later in itertools.pairwise(starts))
+    # 1 s apart as the client starts them; the server sees each a little late or early on a busy machine
+    assert all(later - earlier >= 0.8 for earlier, later in itertools.pairwise(starts))
 
 
 async def test_fetch_many_keeps_order_and_never_raises_for_a_bad_url(http_server: LoopbackServer) -> None:
