@@ -14,9 +14,12 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from dataclasses import dataclass, field
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
+from itertools import islice
 
 from extractors.dates import parse_published_date
 from extractors.decoding import decode_text
@@ -74,18 +77,17 @@ _DROPPED_LINES, _NAVIGATION_MARKERS = _load_furniture()
 
 def parse_text_dump(data: bytes, source: str) -> ParsedPage:
     """Parse one text dump. Raises InputRejected subclasses (EmptyInput, BinaryInput,
-    UndecodableInput from decoding; NoArticleText when only furniture/comments remain)."""
-    lines = decode_text(data).split("\n")
-    comments_start = _comments_start(lines)
-    comments = _parse_comments(lines[comments_start:])
+    UndecodableInput from decoding; NoArticleText when only furniture/comments remain).
 
-    body = [line.strip() for line in lines[:comments_start]]
-    body = [line for line in body if not _DROPPED_LINES.matches(line)]
-    block_author, body = _take_author_block(body)
-    body = _drop_navigation(body)
-    head, body = _take_head(body)
-
-    text = "\n\n".join(_paragraphs(body))
+    Memory stays a small multiple of the dump's size. Its lines, as str objects, take a few
+    times the size of the text, so each is let go once it is used: the comment region's while
+    the comments are built, the article's before its language is detected.
+    """
+    article_lines, comment_lines = _split_at_comments(decode_text(data).split("\n"))
+    comment_count_stated = _stated_comment_count(comment_lines)
+    comments = _parse_comments(comment_lines)
+    head, block_author, text = _read_article(article_lines)
+    del article_lines
     if not text:
         raise NoArticleText("no article text left after removing headline, page furniture, author block and comments")
     return ParsedPage(
@@ -96,10 +98,27 @@ def parse_text_dump(data: bytes, source: str) -> ParsedPage:
         author=head.author or block_author,
         published_at=head.published_at,
         language=detect_language(text),
-        comment_count_stated=_stated_comment_count(lines),
+        comment_count_stated=comment_count_stated,
         comments=comments,
         comments_status=EXTRACTION_METHOD if comments else "none",
     )
+
+
+def _split_at_comments(lines: list[str]) -> tuple[list[str], deque[str]]:
+    """The lines before the comment region and the region's lines (`lines` is cut to the first)."""
+    start = _comments_start(lines)
+    comment_lines = deque(islice(lines, start, None))
+    del lines[start:]
+    return lines, comment_lines
+
+
+def _read_article(lines: list[str]) -> tuple[_Head, str | None, str]:
+    """Headline, byline and date; the author-block name; the article text."""
+    body = [stripped for line in lines if not _DROPPED_LINES.matches(stripped := line.strip())]
+    block_author, body = _take_author_block(body)
+    body = _drop_navigation(body)
+    head, body = _take_head(body)
+    return head, block_author, "\n".join(_paragraph_lines(body))
 
 
 # --- comments -------------------------------------------------------------------------
@@ -113,8 +132,9 @@ def _comments_start(lines: list[str]) -> int:
     return len(lines)
 
 
-def _stated_comment_count(lines: list[str]) -> int | None:
-    for line in lines:
+def _stated_comment_count(comment_lines: Iterable[str]) -> int | None:
+    """The count the comments header states; no header can come before the comment region."""
+    for line in comment_lines:
         if header := _COMMENTS_HEADER.fullmatch(line.strip()):
             return int(header["count"].replace(",", "")) if header["count"] else 0
     return None
@@ -125,17 +145,21 @@ class _CommentDraft:
     position: int
     depth: int
     parent_position: int | None
-    paragraphs: list[list[str]] = field(default_factory=lambda: [[]])
+    # Stripped lines; None ends a paragraph. (A comment's first line may be "", so "" cannot.)
+    lines: list[str | None]
 
     def add_line(self, line: str) -> None:
-        self.paragraphs[-1].append(line)
+        self.lines.append(line)
 
     def end_paragraph(self) -> None:
-        if self.paragraphs[-1]:
-            self.paragraphs.append([])
+        if self.lines[-1] is not None:
+            self.lines.append(None)
 
     def finish(self) -> ParsedComment:
-        text = "\n\n".join("\n".join(paragraph) for paragraph in self.paragraphs if paragraph)
+        if self.lines[-1] is None:
+            self.lines.pop()
+        # A paragraph end joined as "" between two "\n" separates paragraphs with a blank line.
+        text = "\n".join("" if line is None else line for line in self.lines)
         return ParsedComment(
             position=self.position,
             depth=self.depth,
@@ -154,24 +178,34 @@ def _comment_marker(line: str) -> tuple[int, str] | None:
     return None
 
 
-def _parse_comments(lines: list[str]) -> tuple[ParsedComment, ...]:
-    drafts: list[_CommentDraft] = []
-    ancestors: list[_CommentDraft] = []  # comments a following reply may attach to, shallowest first
+def _parse_comments(lines: deque[str]) -> tuple[ParsedComment, ...]:
+    """The comments in page order. Empties `lines`: a long thread's lines are let go as its
+    comments are built, not all kept beside them."""
+    return tuple(_comments(_popped(lines)))
+
+
+def _popped(lines: deque[str]) -> Iterator[str]:
+    while lines:
+        yield lines.popleft()
+
+
+def _comments(lines: Iterable[str]) -> Iterator[ParsedComment]:
+    """Each comment as soon as it ends, so that drafts never pile up beside the finished comments."""
+    ancestors: list[tuple[int, int]] = []  # (position, depth) of comments a following reply may attach to
     current: _CommentDraft | None = None
+    position = 0
     for line in lines:
         if marker := _comment_marker(line):
+            if current is not None:
+                yield current.finish()
             depth, first_line = marker
             # A reply whose parent was deleted skips a level: attach it to the nearest shallower comment.
-            while ancestors and ancestors[-1].depth >= depth:
+            while ancestors and ancestors[-1][1] >= depth:
                 ancestors.pop()
-            current = _CommentDraft(
-                position=len(drafts),
-                depth=depth,
-                parent_position=ancestors[-1].position if ancestors else None,
-            )
-            current.add_line(first_line)
-            drafts.append(current)
-            ancestors.append(current)
+            parent_position = ancestors[-1][0] if ancestors else None
+            current = _CommentDraft(position, depth, parent_position, [first_line])
+            ancestors.append((position, depth))
+            position += 1
         elif not line.strip():
             if current is not None:
                 current.end_paragraph()
@@ -179,9 +213,11 @@ def _parse_comments(lines: list[str]) -> tuple[ParsedComment, ...]:
             # Continuation lines sit at the comment's text column; be tolerant of any indent,
             # since text after a comment in page order can only belong to that comment.
             current.add_line(line.strip())
-        else:
-            current = None  # unindented: header, comment form or footer; not comment text
-    return tuple(draft.finish() for draft in drafts)
+        elif current is not None:
+            yield current.finish()  # unindented: header, comment form or footer; not comment text
+            current = None
+    if current is not None:
+        yield current.finish()
 
 
 # --- article body (lists of stripped lines, "" separating paragraphs) ------------------
@@ -287,15 +323,25 @@ def _parse_date_line(line: str) -> datetime | None:
 
 
 def _is_same_headline(line: str, title: str) -> bool:
-    similarity = difflib.SequenceMatcher(None, line.casefold(), title.casefold()).ratio()
-    return similarity >= _MIN_REPEATED_HEADLINE_SIMILARITY
+    matcher = difflib.SequenceMatcher(None, line.casefold(), title.casefold())
+    threshold = _MIN_REPEATED_HEADLINE_SIMILARITY
+    # real_quick_ratio() and quick_ratio() are cheap upper bounds of ratio(): most lines fail them.
+    return (
+        matcher.real_quick_ratio() >= threshold and matcher.quick_ratio() >= threshold and matcher.ratio() >= threshold
+    )
 
 
-def _paragraphs(lines: list[str]) -> list[str]:
-    paragraphs: list[list[str]] = [[]]
+def _paragraph_lines(lines: list[str]) -> Iterator[str]:
+    """The non-empty lines, with one "" where paragraphs meet: joined by "\n" that gives the
+    paragraphs separated by a blank line, without a string per paragraph on the way."""
+    text_seen = False
+    paragraph_ended = False
     for line in lines:
-        if line:
-            paragraphs[-1].append(line)
-        elif paragraphs[-1]:
-            paragraphs.append([])
-    return ["\n".join(paragraph) for paragraph in paragraphs if paragraph]
+        if not line:
+            paragraph_ended = text_seen
+            continue
+        if paragraph_ended:
+            yield ""
+            paragraph_ended = False
+        yield line
+        text_seen = True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import courlan
@@ -21,6 +22,12 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 # An ASCII (IDNA-encoded) host name: dot-separated labels. Underscores occur in real
 # host names even though DNS host names should not have them, so they are accepted.
 _HOST_NAME = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)(?:\.(?!-)[a-z0-9_-]{1,63}(?<!-))*\.?$")
+
+# URL-list files: an entry is a URL only alone on its line ("https://x.test/a is where it
+# began" is prose, though urlsplit would accept it), and a bad line is shown this long at most.
+_LISTED_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+_COMMENT = re.compile(r"\s#")
+MAX_SHOWN_CHARS = 200
 
 
 def parse_http_url(url: str) -> SplitResult:
@@ -71,21 +78,50 @@ def is_url(text: str) -> bool:
     return True
 
 
-def read_url_list(text: str) -> list[str]:
-    """Entries of a URL-list file: one URL per line; blank lines and `#` comments
-    (whole-line, or after whitespace at the end of a line) are ignored.
+@dataclass(frozen=True)
+class UrlList:
+    """What a URL-list file names: its URLs, and the lines meant as URLs that are not."""
 
-    Entries come back stripped, in file order, exact duplicates removed. They are not
-    validated here: the fetcher rejects a bad line as InvalidUrl for that URL, so one typo
-    is recorded as a reject instead of failing the run.
+    urls: list[str]  # stripped, in file order, exact duplicates removed
+    bad_lines: list[tuple[int, str]]  # (1-based line number, the line's entry cut to MAX_SHOWN_CHARS)
+
+
+def read_url_list(text: str) -> UrlList | None:
+    """The entries of a URL-list file, or None when `text` is not one.
+
+    One URL per line; blank lines and `#` comments (whole-line, or after whitespace at the
+    end of a line) are ignored. It is a list when strictly more than half of its entries are
+    URLs, so that one typo does not turn a list into a page, while the odd URL in a page's
+    prose never turns the page into a list. A URL must stand alone on its line.
     """
-    entries: dict[str, None] = {}
-    for line in text.splitlines():
-        # A "#" glued to a URL is its fragment; only whitespace + "#" starts a comment.
-        entry = re.split(r"\s#", line, maxsplit=1)[0].strip()
-        if entry and not entry.startswith("#"):
-            entries[entry] = None
-    return list(entries)
+    # Every URL holds a "://": once the other entries are as many, the file cannot be a list.
+    most_urls = text.count("://")
+    urls: dict[str, None] = {}
+    url_count = 0  # duplicates included: every entry is one vote
+    bad_lines: list[tuple[int, str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        entry = _entry(line)
+        if not entry:
+            continue
+        if _is_listed_url(entry):
+            urls[entry] = None
+            url_count += 1
+        else:
+            bad_lines.append((number, entry[:MAX_SHOWN_CHARS]))
+            if len(bad_lines) >= most_urls:
+                return None  # a page dump stops here, usually within its first lines
+    return UrlList(list(urls), bad_lines) if url_count > len(bad_lines) else None
+
+
+def _entry(line: str) -> str:
+    """The line without its comment, stripped: "" for a blank or comment line."""
+    # A "#" glued to a URL is its fragment; only whitespace + "#" starts a comment.
+    entry = _COMMENT.split(line, maxsplit=1)[0].strip()
+    return "" if entry.startswith("#") else entry
+
+
+def _is_listed_url(entry: str) -> bool:
+    return _LISTED_URL.fullmatch(entry) is not None and is_url(entry)
 
 
 def _is_valid_host(host: str) -> bool:

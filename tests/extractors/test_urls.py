@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from extractors.errors import InvalidUrl, UnsupportedScheme
-from extractors.urls import canonical_url, is_url, parse_http_url, read_url_list
+from extractors.urls import MAX_SHOWN_CHARS, UrlList, canonical_url, is_url, parse_http_url, read_url_list
 
 
 @pytest.mark.parametrize(
@@ -105,14 +105,42 @@ def test_read_url_list_skips_comments_and_blank_lines() -> None:
         "https://news.example.com/a\n"
         "not a url\n"
     )
-    assert read_url_list(text) == [
-        "https://news.example.com/a",
-        "https://news.example.com/b",
-        "https://news.example.com/c#fragment",  # a "#" glued to the URL is a fragment, not a comment
-        "not a url",  # kept: the fetcher records it as an InvalidUrl reject
-    ]
+    assert read_url_list(text) == UrlList(
+        urls=[
+            "https://news.example.com/a",
+            "https://news.example.com/b",
+            "https://news.example.com/c#fragment",  # a "#" glued to the URL is a fragment, not a comment
+        ],
+        bad_lines=[(8, "not a url")],
+    )
 
 
-def test_read_url_list_of_an_empty_file() -> None:
-    assert read_url_list("") == []
-    assert read_url_list("# nothing yet\n\n") == []
+def test_a_file_with_no_entries_is_not_a_url_list() -> None:
+    assert read_url_list("") is None
+    assert read_url_list("# nothing yet\n\n") is None
+
+
+def test_a_list_needs_more_urls_than_other_lines() -> None:
+    urls = "https://news.example.com/a\nhttps://news.example.com/b\n"
+    assert read_url_list(urls + "a typo\n") is not None
+    assert read_url_list(urls + "half of the lines\nare prose\n") is None  # exactly half: not a list
+
+
+def test_a_url_must_stand_alone_on_its_line() -> None:
+    text = "https://news.example.com/a\nhttps://news.example.com/b is where it started\nHTTPS://News.Example.com/c\n"
+    assert read_url_list(text) == UrlList(
+        urls=["https://news.example.com/a", "HTTPS://News.Example.com/c"],
+        bad_lines=[(2, "https://news.example.com/b is where it started")],
+    )
+
+
+def test_a_bad_line_is_shown_cut_short() -> None:
+    listing = read_url_list("https://news.example.com/a\nhttps://news.example.com/b\n" + "x" * 5000 + "\n")
+    assert listing is not None
+    [(number, shown)] = listing.bad_lines
+    assert (number, shown) == (3, "x" * MAX_SHOWN_CHARS)
+
+
+def test_a_long_page_dump_is_not_a_url_list() -> None:
+    prose = "The council delayed its vote on the barrier again, officials said.\n\n" * 100_000
+    assert read_url_list("https://news.example.com/a\n" + prose) is None
