@@ -290,9 +290,14 @@ def stats(as_of: AsOfOption = None, db_path: DbOption = None) -> None:
 
 @app.command()
 def check(as_of: AsOfOption = None, db_path: DbOption = None) -> None:
-    """Run the data checks declared in warehouse/checks.toml (unique, not null, references)."""
+    """Check the lake's files are whole, then run the data checks declared in
+    warehouse/checks.toml (unique, not null, references)."""
+    from warehouse.integrity import verify_lake
+
     with _reader(db_path, as_of) as con:
+        files = verify_lake(con)  # a damaged file: one `error:` line, exit 4
         results = run_checks(con)
+    console.print(f"{files} data files whole (sizes and Parquet footers as the catalog recorded them)")
     table = Table("table", "check", "failing rows", "result")
     for r in results:
         table.add_row(r.table, r.check, str(r.failing_rows), "[green]ok[/green]" if r.passed else "[red]FAIL[/red]")

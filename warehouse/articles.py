@@ -42,7 +42,7 @@ def write_articles(
     con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, pages: list[PageToLoad]
 ) -> tuple[list[ResolvedPage], LoadCounts]:
     """Give every page its article id, writing new, touched and changed articles and the
-    sightings; returns the pages with their ids, in order, and the article counts."""
+    sightings; returns the pages with their ids (in URL order) and the article counts."""
     counts = LoadCounts()
     by_hash, by_url = _known_articles(con, pages)
     finder = NearDuplicateFinder(
@@ -52,7 +52,9 @@ def write_articles(
     new: dict[str, tuple[PageToLoad, str | None, float | None]] = {}
     touched: dict[str, PageToLoad] = {}
     changed: dict[str, PageToLoad] = {}
-    for item in pages:
+    # When one text arrives from several URLs in a batch, the smallest URL owns the article row
+    # and the others are its duplicates: the same ids whatever order the fetches finished in.
+    for item in sorted(pages, key=_ownership_order):
         fp, page = item.fingerprint, item.page
         if page.url and page.url in by_url:
             article_id, known_hash = by_url[page.url]
@@ -83,6 +85,10 @@ def write_articles(
     counts.articles_updated += len(changed)
     _write_sightings(con, run_id, now, resolved)
     return resolved, counts
+
+
+def _ownership_order(item: PageToLoad) -> tuple[str, str]:
+    return (item.page.url or "", item.page.source)
 
 
 def _known_articles(

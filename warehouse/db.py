@@ -24,7 +24,8 @@ from pathlib import Path
 import duckdb
 import duckdb_extensions
 
-from extractors.errors import DatabaseBusy, DatabaseMissing, WarehouseError
+from extractors.errors import DatabaseMissing, WarehouseError
+from warehouse.failures import storage_failure
 from warehouse.migrate import apply_migrations
 
 __all__ = [
@@ -120,7 +121,7 @@ def session() -> duckdb.DuckDBPyConnection:
 def _attach(con: duckdb.DuckDBPyConnection, catalog: Catalog, options: list[str]) -> None:
     with _storage_errors(catalog, f"cannot open the warehouse catalog {catalog}"):
         con.execute(f"ATTACH {sql_literal(catalog.uri)} AS {LAKE}" + (f" ({', '.join(options)})" if options else ""))
-    con.execute(f"USE {LAKE}")
+        con.execute(f"USE {LAKE}")  # reads the catalog's latest snapshot: a damaged catalog fails here
 
 
 @contextmanager
@@ -170,21 +171,18 @@ def reader(
         con.close()
 
 
-_DAMAGED = "the warehouse {catalog} could not be read or written (is it damaged?)"
+_DAMAGED = "the warehouse {catalog} could not be read or written"
 
 
 @contextmanager
 def _storage_errors(catalog: Catalog, failure: str) -> Iterator[None]:
-    """A DuckDB error that leaves a connection's block (or an ATTACH) is the storage's: callers
-    handle the errors they expect (an analyst's bad SQL, a page the database refuses) inside the
-    block. A locked catalog is worth retrying; anything else is one clear line, `failure: why`."""
+    """A DuckDB or OS error that leaves a connection's block (or an ATTACH) is the storage's:
+    callers handle the errors they expect (an analyst's bad SQL, a page the database refuses)
+    inside the block. It becomes one clear line (warehouse/failures.py says which kind)."""
     try:
         yield
-    except duckdb.Error as exc:
-        message = _first_line(str(exc))
-        if "locked" in message.lower() or "busy" in message.lower():
-            raise DatabaseBusy(f"the warehouse catalog {catalog} is busy: {message}") from exc
-        raise WarehouseError(f"{failure}: {message}") from exc
+    except (duckdb.Error, OSError) as exc:
+        raise storage_failure(exc, failure) from exc
 
 
 def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
@@ -203,7 +201,3 @@ def sql_literal(text: str | Path) -> str:
     """`text` as a single-quoted SQL string, for statements that take no bound parameters
     (ATTACH, COPY … TO): our own paths and catalog strings, never input data."""
     return "'" + str(text).replace("'", "''") + "'"
-
-
-def _first_line(message: str) -> str:
-    return message.strip().splitlines()[0] if message.strip() else message

@@ -1,7 +1,8 @@
 """Loading one batch of extracted pages into DuckDB, deduplicated, in one transaction.
 
-A batch is all in or all out: a run killed mid-batch leaves the previous batches
-and nothing of this one, and the next run (idempotent) finishes the work.
+A batch is all in or all out: a run killed mid-batch, or stopped by a full disk, leaves the
+previous batches and nothing of this one, and the next run (idempotent) finishes the work.
+A page whose data the database refuses costs that page only (`load_batch_without_refused_pages`).
 Rows go in through Arrow tables (INSERT … SELECT), never one INSERT per row, and
 every key is de-duplicated inside the batch first: DuckDB keeps the first of two
 conflicting rows of one statement without an error.
@@ -13,6 +14,7 @@ frontier.py (the fetch log and the URL frontier).
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime
 
@@ -22,11 +24,14 @@ from extractors.records import CrawlRecords, LoadCounts, RejectRecord
 from warehouse.arrow_io import retrying, transaction
 from warehouse.articles import PageToLoad, write_articles
 from warehouse.comments import write_comments
+from warehouse.failures import is_data_error, storage_failure
 from warehouse.frontier import RecrawlPolicy, write_crawl_records
 from warehouse.rejects import reject_id, write_rejects
 from warehouse.timeutil import utc_now
 
-__all__ = ["PageToLoad", "load_batch", "reject_id"]
+__all__ = ["PageToLoad", "load_batch", "load_batch_without_refused_pages", "reject_id"]
+
+_CANNOT_LOAD = "cannot load a batch into the lake"
 
 
 def load_batch(
@@ -64,3 +69,51 @@ def _load_once(
             visits = [replace(v, article_id=article_by_source.get(v.url, v.article_id)) for v in crawl.visits]
             write_crawl_records(con, run_id, replace(crawl, visits=visits), now, policy or RecrawlPolicy())
     return counts
+
+
+def load_batch_without_refused_pages(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    pages: list[PageToLoad],
+    rejects: list[RejectRecord],
+    crawl: CrawlRecords | None = None,
+    policy: RecrawlPolicy | None = None,
+) -> tuple[LoadCounts, list[RejectRecord]]:
+    """`load_batch`, except that pages whose data the database refuses become `load_error`
+    rejects and the batch goes in without them, still in one transaction.
+
+    Which pages are refused is found by trying each alone in a transaction that is rolled
+    back, so nothing is ever committed page by page. A failure that is not about a page's data
+    (disk full, a damaged file, a bug) raises a WarehouseError at once (warehouse/failures.py).
+    """
+    now = utc_now()
+    try:
+        return load_batch(con, run_id, pages, rejects, now, crawl, policy), []
+    except Exception as batch_error:
+        if not is_data_error(batch_error):
+            raise storage_failure(batch_error, _CANNOT_LOAD) from batch_error
+    kept, refused = [], []
+    for item in pages:
+        try:
+            _try_alone(con, run_id, item, now)
+        except Exception as error:
+            if not is_data_error(error):
+                raise storage_failure(error, _CANNOT_LOAD) from error
+            refused.append(RejectRecord.from_error(item.page.source, error, stage="load", reason="load_error"))
+        else:
+            kept.append(item)
+    try:
+        return load_batch(con, run_id, kept, rejects + refused, now, crawl, policy), refused
+    except Exception as error:  # without the refused pages it still fails: not their data
+        raise storage_failure(error, _CANNOT_LOAD) from error
+
+
+def _try_alone(con: duckdb.DuckDBPyConnection, run_id: str, item: PageToLoad, now: datetime) -> None:
+    """Write one page's rows and roll them back: raises what the database says about its data."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        resolved, _ = write_articles(con, run_id, now, [item])
+        write_comments(con, run_id, now, [(r.article_id, r.item.page) for r in resolved])
+    finally:
+        with suppress(duckdb.TransactionException):  # a failed statement may have ended it already
+            con.execute("ROLLBACK")

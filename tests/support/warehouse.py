@@ -3,7 +3,10 @@ whatever the storage is underneath, `db.reader` and `db.writer` are the way in."
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import resource
+import signal
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,3 +32,17 @@ def execute(db_path: str | Path, sql: str, params: Sequence[Any] | None = None) 
     """One write statement on a writer connection (e.g. to make a source due again)."""
     with db.writer(db_path) as con:
         con.execute(sql, params or [])
+
+
+@contextmanager
+def file_size_limit(limit: int) -> Iterator[None]:
+    """In this process, writes past `limit` bytes of any file fail (EFBIG), as on a full disk:
+    SIGXFSZ is ignored, so the write returns an error instead of killing the process."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)

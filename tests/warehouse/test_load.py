@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import duckdb
 import pytest
 
+from extractors.errors import StorageWriteFailed
 from extractors.records import CrawlRecords, ParsedComment, ParsedPage, RejectRecord, UrlVisit
 from tests.support.seeds import SEED_000
+from tests.support.warehouse import file_size_limit
 from warehouse import db
 from warehouse.checks import run_checks
 from warehouse.dedup import fingerprint_article
-from warehouse.load import PageToLoad, load_batch
+from warehouse.load import PageToLoad, load_batch, load_batch_without_refused_pages
 from warehouse.runs import record_run_start
 
 ARTICLE = SEED_000.read_text(encoding="utf-8").split("George Allison")[0]
@@ -74,14 +78,29 @@ def test_near_duplicate_is_its_own_article_linked_to_the_first_seen(con):
     assert con.execute("SELECT count(*) FROM near_duplicates").fetchone()[0] == 1
 
 
-def test_near_duplicates_within_one_batch_are_linked(con):
+def test_near_duplicates_within_one_batch_are_linked_to_the_first_in_source_order(con):
     edited = ARTICLE.replace("Healey", "Mr Healey")
-    load_batch(con, "run-1", [page("original.txt"), page("copy.txt", edited)], [])
+    # given copy first: the owner is still the first by URL (here: source), not by arrival
+    load_batch(con, "run-1", [page("b-copy.txt", edited), page("a-original.txt")], [])
     original_id, copy_of = con.execute(
-        "SELECT (SELECT article_id FROM articles WHERE source_file = 'original.txt'), "
-        "(SELECT duplicate_of FROM articles WHERE source_file = 'copy.txt')"
+        "SELECT (SELECT article_id FROM articles WHERE source_file = 'a-original.txt'), "
+        "(SELECT duplicate_of FROM articles WHERE source_file = 'b-copy.txt')"
     ).fetchone()
     assert copy_of == original_id
+
+
+def test_the_same_text_from_several_urls_in_one_batch_gets_the_same_ids_in_any_order(tmp_path):
+    def owners(order: list[str]) -> list[tuple]:
+        path = tmp_path / f"{'-'.join(order)}.sqlite"
+        pages = [page(f"{name}.txt", url=f"https://news.example/{name}") for name in order]
+        with db.writer(path) as con:
+            load_batch(con, "run-1", pages, [])
+            assert con.execute("SELECT url FROM articles").fetchall() == [("https://news.example/a",)]
+            return con.execute("SELECT source, article_id FROM sightings ORDER BY source").fetchall()
+
+    forward = owners(["a", "b", "c"])
+    assert forward == owners(["c", "a", "b"])
+    assert len({article_id for _, article_id in forward}) == 1  # one article, seen three times
 
 
 def test_reingest_with_more_comments_adds_only_the_new_ones(con):
@@ -205,3 +224,28 @@ def test_the_same_long_comment_under_many_articles_is_flagged_as_a_campaign(con)
     assert con.execute("SELECT DISTINCT spam_reason FROM comments WHERE is_spam").fetchall() == [
         ("repeated_across_articles",)
     ]
+
+
+def test_a_full_disk_fails_the_whole_batch_and_keeps_nothing_of_it(con):
+    load_batch(con, "run-1", [page("a.txt")], [])
+    before = counts(con)
+    batch = [page(f"p{i}.txt", f"{ARTICLE} Story number {i} of the day, told again.") for i in range(40)]
+    with file_size_limit(32 * 1024), pytest.raises(StorageWriteFailed, match="nothing of this batch was kept"):
+        load_batch_without_refused_pages(con, "run-2", batch, [])
+    assert counts(con) == before
+    counts_after, refused = load_batch_without_refused_pages(con, "run-3", batch, [])  # room again
+    assert counts_after.articles_new == 40 and refused == []
+
+
+def test_a_page_the_database_refuses_is_found_without_committing_pages_one_by_one(con):
+    good = [page(f"p{i}.txt", f"{ARTICLE} Story number {i}.") for i in range(3)]
+    refused_page = PageToLoad(
+        replace(good[1].page, source="huge.txt", comment_count_stated=12_345_678_901),
+        good[1].fingerprint,
+        "file",
+    )
+    snapshots = con.execute("SELECT count(*) FROM lake.snapshots()").fetchone()[0]
+    loaded, refused = load_batch_without_refused_pages(con, "run-1", [good[0], refused_page, good[2]], [])
+    assert [(r.source, r.reason) for r in refused] == [("huge.txt", "load_error")]
+    assert loaded.articles_new == 2
+    assert con.execute("SELECT count(*) FROM lake.snapshots()").fetchone()[0] == snapshots + 1  # one commit
