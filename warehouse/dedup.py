@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -86,11 +88,27 @@ def comment_id_for(
     return sha256_hex(article_id, parent_id or "", content_hash)[:16]
 
 
-def shingles(text: str) -> set[bytes]:
-    words = _WORD.findall(normalize_text(text).casefold())
-    if len(words) <= SHINGLE_WORDS:
-        return {" ".join(words).encode()} if words else set()
-    return {" ".join(words[i : i + SHINGLE_WORDS]).encode() for i in range(len(words) - SHINGLE_WORDS + 1)}
+def shingles(text: str, chunk_size: int = 8192) -> Iterator[list[bytes]]:
+    """The 5-word shingles of `text`, in chunks of `chunk_size`, as they are found: a 40 MB text
+    has millions of them, and neither they nor its words are ever held all at once. A shingle
+    may repeat across chunks; MinHash does not count repeats. A text of five words or fewer is
+    one shingle of all of them."""
+    window: deque[str] = deque(maxlen=SHINGLE_WORDS)
+    chunk: list[bytes] = []
+    whole = True  # the window has not been full yet
+    for match in _WORD.finditer(normalize_text(text).casefold()):
+        window.append(match.group())
+        if len(window) < SHINGLE_WORDS:
+            continue
+        whole = False
+        chunk.append(" ".join(window).encode())
+        if len(chunk) == chunk_size:
+            yield chunk
+            chunk = []
+    if whole and window:
+        chunk.append(" ".join(window).encode())
+    if chunk:
+        yield chunk
 
 
 @lru_cache(maxsize=1)
@@ -101,7 +119,8 @@ def _permutations():
 
 def minhash_signature(text: str) -> np.ndarray:
     minhash = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME, permutations=_permutations())
-    minhash.update_batch(list(shingles(text)))
+    for chunk in shingles(text):  # datasketch holds NUM_PERM × chunk hashes at a time: bounded
+        minhash.update_batch(chunk)
     return minhash.hashvalues.astype(np.uint32)
 
 
