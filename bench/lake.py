@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import duckdb
 
 from extractors.local_files import discover_inputs
+from flows.settings import Settings
 from flows.tasks import parse_file
 from tests.support.commands import newsmon
 from tests.support.dumps import write_dumps
@@ -46,8 +47,9 @@ from warehouse.migrate import apply_migrations
 
 def pages(count: int, directory: Path) -> list[PageToLoad]:
     write_dumps(directory, count)
-    files, _ = discover_inputs([directory])
-    parsed = [parse_file(f)[0] for f in files]
+    max_bytes = Settings().max_input_bytes
+    files, _ = discover_inputs([directory], max_bytes=max_bytes)
+    parsed = [parse_file(f, max_bytes)[0] for f in files]
     return [PageToLoad(p, fingerprint_article(p.url, p.title, p.text), "file") for p in parsed]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
+from datetime import datetime
 
 from extractors.discovery import (
     detect_source_kind,
@@ -14,7 +15,7 @@ from extractors.discovery import (
     links_from_section_page,
     links_from_sitemap,
 )
-from extractors.errors import InputRejected, TransientFetchError
+from extractors.errors import FetchDeferred, InputRejected, TransientFetchError
 from extractors.html_page import extract_html_page
 from extractors.records import CrawlBatch, FetchResult, RejectRecord, Target, UrlVisit
 from extractors.urls import canonical_url
@@ -29,6 +30,9 @@ def process_fetch_results(targets: list[Target], results: list[FetchResult]) -> 
     for target, result in zip(targets, results, strict=True):
         batch.attempts.extend(result.attempts)
         kind = target.kind
+        if isinstance(result.error, FetchDeferred):  # not a failure: back to the frontier
+            batch.visits.append(deferred_visit(target, result.error.reason, result.error.retry_at))
+            continue
         if result.error is not None:
             error = result.error
             batch.rejects.append(RejectRecord.from_error(target.url, error))
@@ -109,4 +113,18 @@ def _visit(
         not_modified=not_modified,
         etag=result.etag,
         last_modified=result.last_modified,
+    )
+
+
+def deferred_visit(target: Target, reason: str, retry_at: datetime | None = None) -> UrlVisit:
+    """A URL not fetched this run for `reason`, due again at `retry_at` (None: at once)."""
+    kind = target.kind if target.kind != "unknown" else "article"
+    return UrlVisit(
+        url=target.url,
+        kind=kind,
+        found_via=target.found_via,
+        found_on=target.found_on,
+        error_reason=reason,
+        deferred=True,
+        retry_at=retry_at,
     )

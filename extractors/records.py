@@ -171,6 +171,10 @@ class UrlVisit:
     etag: str | None = None
     last_modified: str | None = None
     article_id: str | None = None
+    # Not fetched this run, not failed: due again at `retry_at` (None: at once); the reason
+    # (retry_after, run_deadline, url_limit) is in `error_reason`.
+    deferred: bool = False
+    retry_at: datetime | None = None
 
 
 @dataclass(frozen=True)

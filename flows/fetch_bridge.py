@@ -44,9 +44,10 @@ class BackgroundFetcher:
             self._thread.join()
             self._loop.close()
 
-    def fetch_many(self, requests: Iterable[FetchRequest | str]) -> list[FetchResult]:
-        """Blocks until this batch is fetched; other threads' batches proceed meanwhile."""
-        return self._run(self._fetcher.fetch_many(list(requests)))
+    def fetch_many(self, requests: Iterable[FetchRequest | str], *, deadline: float | None = None) -> list[FetchResult]:
+        """Blocks until this batch is fetched (or `deadline`, a time.monotonic() instant, has
+        come: the rest is cancelled); other threads' batches proceed meanwhile."""
+        return self._run(self._fetcher.fetch_many(list(requests), deadline=deadline))
 
     def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()

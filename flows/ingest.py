@@ -7,6 +7,7 @@ rejected input is recorded and the run goes on.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import deque
 
@@ -33,11 +34,15 @@ def load_files(db_file: str, run_id: str, files: list[InputFile], settings: Sett
     batches = [files[i : i + settings.batch_size] for i in range(0, len(files), settings.batch_size)]
     with extraction_pool(settings.extract_processes, len(files)) as pool:
         # a bounded look-ahead: extracted pages wait in memory until their batch is loaded
-        extractions = deque(extract_batch.submit(batch, pool) for batch in batches[:EXTRACT_AHEAD])
+        extractions = deque(
+            extract_batch.submit(batch, settings.max_input_bytes, pool) for batch in batches[:EXTRACT_AHEAD]
+        )
         for number, batch in enumerate(batches, start=1):
             pages, rejects = extractions.popleft().result()
             if number + EXTRACT_AHEAD <= len(batches):
-                extractions.append(extract_batch.submit(batches[number + EXTRACT_AHEAD - 1], pool))
+                extractions.append(
+                    extract_batch.submit(batches[number + EXTRACT_AHEAD - 1], settings.max_input_bytes, pool)
+                )
             counts, load_rejects = load(db_file, run_id, fingerprint_batch(pages, "file"), rejects)
             summary.counts.add(counts)
             summary.rejects.extend(rejects + load_rejects)
@@ -59,9 +64,11 @@ def ingest(
     db_path: str | None = None,
     batch_size: int | None = None,
     allow_private_hosts: bool | None = None,
+    max_minutes: float | None = None,
 ) -> RunSummary:
     """Ingest local files (seed dumps, saved HTML, URL lists) and URLs into the DuckDB warehouse."""
     settings = Settings()
+    deadline = time.monotonic() + max_minutes * 60 if max_minutes else None
     if batch_size:
         settings = settings.model_copy(update={"batch_size": batch_size})
     db_file = str(db_path or settings.catalog)
@@ -72,15 +79,16 @@ def ingest(
         "db_path": db_file,
         "batch_size": settings.batch_size,
         "allow_private_hosts": allow_private_hosts,
+        "max_minutes": max_minutes,
     }
     with recorded_run(FLOW_NAME, summary, parameters, settings.data_path):
-        files, targets, discover_rejects = discover(paths)
+        files, targets, discover_rejects = discover(paths, settings.max_input_bytes)
         summary.inputs_seen = len(files) + len(targets) + len(discover_rejects)
         summary.rejects.extend(discover_rejects)
         summary.input_rejects += len(discover_rejects)
         summary.counts.add(load(db_file, summary.run_id, [], discover_rejects)[0])
         load_files(db_file, summary.run_id, files, settings, summary)
-        crawl(db_file, summary.run_id, targets, settings, summary, allow_private_hosts)
+        crawl(db_file, summary.run_id, targets, settings, summary, allow_private_hosts, deadline)
 
     create_markdown_artifact(
         key="ingest-run-summary", markdown=summary.to_markdown(), description="newsmon ingest run summary"

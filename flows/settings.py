@@ -31,6 +31,9 @@ class Settings(BaseSettings, FetchSettings, RecrawlPolicy):
         None, description="where a new lake keeps its Parquet files (default: lake/ beside a SQLite catalog)"
     )
     seeds_dir: Path = Field(Path("seeds"), description="what `newsmon ingest` reads when given no paths")
+    max_input_bytes: int = Field(
+        50 * 2**20, gt=0, description="largest local input, after decompression; a larger one is rejected too_large"
+    )
     batch_size: int = Field(200, ge=1, description="inputs per extract/load batch (one transaction each)")
     extract_processes: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
@@ -41,5 +44,7 @@ class Settings(BaseSettings, FetchSettings, RecrawlPolicy):
     cleanup_grace_min: float = Field(
         60, ge=0, description="files no snapshot needs are deleted once unused this long (readers may scan them)"
     )
-    max_urls_per_run: int = Field(1000, ge=1, description="fetches per run; the rest stay due in `urls`")
+    max_urls_per_run: int = Field(
+        1000, ge=1, description="fetches per run beyond the URLs given as inputs; the rest stay due in `urls`"
+    )
     max_discovery_depth: int = Field(3, ge=0, description="feed/sitemap index → sitemap → … levels followed")

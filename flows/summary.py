@@ -21,11 +21,14 @@ class RunSummary:
     urls_discovered: int = 0
     sources_polled: int = 0
     input_rejects: int = 0  # rejects of inputs named by the user (not of URLs found on the way)
+    urls_deferred: Counter[str] = field(default_factory=Counter)  # why -> URLs sent back to the frontier
+    inputs_deferred: int = 0  # of those, URLs named by the user
 
     @property
     def inputs_loaded(self) -> int:
-        """Inputs (files, URLs given) that did not end as a reject; discovered URLs do not count."""
-        return self.inputs_seen - self.input_rejects
+        """Inputs (files, URLs given) that were loaded: neither rejected nor deferred to a later
+        run. URLs found on the way do not count."""
+        return self.inputs_seen - self.input_rejects - self.inputs_deferred
 
     @property
     def status(self) -> str:
@@ -43,6 +46,7 @@ class RunSummary:
             ("URLs fetched", self.urls_fetched),
             ("URLs not modified (304)", self.urls_not_modified),
             ("URLs discovered (feeds, sitemaps, pages)", self.urls_discovered),
+            ("URLs deferred to the frontier (not lost)", self.urls_deferred.total()),
             ("articles new", c.articles_new - c.articles_near_duplicate),
             ("articles near-duplicate (new, linked)", c.articles_near_duplicate),
             ("articles already known (exact duplicate)", c.articles_duplicate),
@@ -63,6 +67,9 @@ class RunSummary:
             "|---|---:|",
             *(f"| {name} | {value} |" for name, value in self.rows()),
         ]
+        if self.urls_deferred:
+            lines += ["", "## Deferred to a later run, by reason", "", "| reason | URLs |", "|---|---:|"]
+            lines += [f"| {reason} | {count} |" for reason, count in self.urls_deferred.most_common()]
         if self.rejects:
             lines += ["", "## Errors by reason", "", "| reason | count |", "|---|---:|"]
             lines += [f"| {reason} | {count} |" for reason, count in self.errors_by_reason().items()]

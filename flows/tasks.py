@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import hashlib
 from concurrent.futures import Executor
+from functools import partial
 
 from prefect import task
 from prefect.cache_policies import NONE
 from prefect.states import State
 
-from extractors.errors import DatabaseBusy, InputRejected, NewsmonError, WarehouseError, WriteConflict
+from extractors.errors import DatabaseBusy, InputRejected, NewsmonError, WriteConflict
 from extractors.fetched import EXPECT_BY_KIND, process_fetch_results
 from extractors.local_files import (
     InputFile,
+    UrlList,
     discover_inputs,
     parse_input,
+    read_input,
     url_list_entries,
+    url_list_problems,
 )
 from extractors.records import (
     CrawlBatch,
@@ -47,7 +51,7 @@ from warehouse.frontier import (
     validators,
 )
 from warehouse.integrity import verify_lake
-from warehouse.load import PageToLoad, load_batch
+from warehouse.load import PageToLoad, load_batch_without_refused_pages
 from warehouse.maintenance import MaintenanceReport, maintain
 from warehouse.runs import (
     CrawlCounts,
@@ -77,18 +81,20 @@ STORAGE_RETRIES = {"retries": 2, "retry_delay_seconds": [1, 5], "retry_condition
 
 
 @task(cache_policy=NONE)
-def discover(paths: list[str]) -> tuple[list[InputFile], list[Target], list[RejectRecord]]:
-    """Local files to parse, URLs to fetch (given, or listed in URL-list files), and problems."""
+def discover(paths: list[str], max_bytes: int) -> tuple[list[InputFile], list[Target], list[RejectRecord]]:
+    """Local files to parse, URLs to fetch (given, or listed in URL-list files), and problems:
+    each line of a URL list that is not a URL is a reject of its own, the good lines are fetched."""
     urls = [p for p in paths if is_url(p)]
-    inputs, problems = discover_inputs([p for p in paths if not is_url(p)])
-    rejects = [RejectRecord.from_error(p.source, p.error) for p in problems]
+    inputs, problems = discover_inputs([p for p in paths if not is_url(p)], max_bytes=max_bytes)
     files = []
     for item in inputs:
-        listed = _url_list(item) if item.kind == "text_dump" else None
-        if listed is None:
+        listing = _url_list(item, max_bytes) if item.kind == "text_dump" else None
+        if listing is None:
             files.append(item)
         else:
-            urls.extend(listed)
+            urls.extend(listing.urls)
+            problems.extend(url_list_problems(listing, item.source))
+    rejects = [RejectRecord.from_error(p.source, p.error) for p in problems]
     targets: dict[str, Target] = {}
     for url in urls:
         try:
@@ -100,17 +106,20 @@ def discover(paths: list[str]) -> tuple[list[InputFile], list[Target], list[Reje
     return files, list(targets.values()), rejects
 
 
-def _url_list(item: InputFile) -> list[str] | None:
+def _url_list(item: InputFile, max_bytes: int) -> UrlList | None:
     try:
-        return url_list_entries(item.path.read_bytes())
-    except OSError:
-        return None  # extract_batch reads it again and records why it is unreadable
+        return url_list_entries(read_input(item, max_bytes))
+    except InputRejected:
+        return None  # extract_batch reads it again and records why it cannot be read
 
 
 @task(cache_policy=NONE)
-def extract_batch(inputs: list[InputFile], pool: Executor | None = None) -> tuple[list[ParsedPage], list[RejectRecord]]:
+def extract_batch(
+    inputs: list[InputFile], max_bytes: int, pool: Executor | None = None
+) -> tuple[list[ParsedPage], list[RejectRecord]]:
     """Read and parse each input, on the pool's processes when given; a failure becomes a reject."""
-    outcomes = pool.map(parse_file, inputs, chunksize=4) if pool else map(parse_file, inputs)
+    parse = partial(parse_file, max_bytes=max_bytes)
+    outcomes = pool.map(parse, inputs, chunksize=4) if pool else map(parse, inputs)
     pages, rejects = [], []
     for page, reject in outcomes:
         if page is not None:
@@ -120,15 +129,15 @@ def extract_batch(inputs: list[InputFile], pool: Executor | None = None) -> tupl
     return pages, rejects
 
 
-def parse_file(item: InputFile) -> tuple[ParsedPage | None, RejectRecord | None]:
+def parse_file(item: InputFile, max_bytes: int) -> tuple[ParsedPage | None, RejectRecord | None]:
     """One local file → its page or its reject. Module-level so a process pool can run it."""
     try:
-        data = item.path.read_bytes()
-    except OSError as exc:
-        return None, RejectRecord.from_error(item.source, exc, stage="read", reason="unreadable")
+        data = read_input(item, max_bytes)
+    except InputRejected as exc:
+        return None, RejectRecord.from_error(item.source, exc)
     input_hash = hashlib.sha256(data).hexdigest()
     try:
-        return parse_input(data, item.source, item.kind), None
+        return parse_input(data, item.source, item.kind, max_bytes=max_bytes), None
     except Exception as exc:  # a parser bug on one page must not stop the run: record it
         return None, RejectRecord.from_error(item.source, exc, input_hash)
 
@@ -155,11 +164,16 @@ def unknown_urls(db_path: str, targets: list[Target]) -> list[Target]:
 
 @task(cache_policy=NONE)
 def fetch(
-    fetcher: BackgroundFetcher, targets: list[Target], known: dict[str, tuple[str | None, str | None]]
+    fetcher: BackgroundFetcher,
+    targets: list[Target],
+    known: dict[str, tuple[str | None, str | None]],
+    deadline: float | None = None,
 ) -> list[FetchResult]:
-    """Fetch concurrently within the politeness limits; the fetcher retries transient errors itself."""
+    """Fetch concurrently within the politeness limits; the fetcher retries transient errors itself.
+    What is not done at `deadline` (time.monotonic()) comes back as RunDeadlineReached."""
     return fetcher.fetch_many(
-        FetchRequest(t.url, *known.get(t.url, (None, None)), expect=EXPECT_BY_KIND[t.kind]) for t in targets
+        (FetchRequest(t.url, *known.get(t.url, (None, None)), expect=EXPECT_BY_KIND[t.kind]) for t in targets),
+        deadline=deadline,
     )
 
 
@@ -177,42 +191,10 @@ def load(
     crawl: CrawlRecords | None = None,
     policy: RecrawlPolicy | None = None,
 ) -> tuple[LoadCounts, list[RejectRecord]]:
-    """Load a batch; returns its counts and the pages the database refused (as rejects, recorded)."""
-    # Retried: the database file may be briefly held by an analyst's --live session.
+    """Load a batch whole; returns its counts and the pages the database refused (as rejects,
+    recorded). Retried: the catalog may be briefly held by another writer."""
     with db.writer(db_path) as con:
-        try:
-            return load_batch(con, run_id, pages, rejects, crawl=crawl, policy=policy), []
-        except WarehouseError:
-            raise  # the storage's trouble (another writer, a damaged lake), not the pages'
-        except Exception as batch_error:
-            return _load_page_by_page(con, run_id, pages, rejects, crawl, policy, batch_error)
-
-
-def _load_page_by_page(
-    con,
-    run_id: str,
-    pages: list[PageToLoad],
-    rejects: list[RejectRecord],
-    crawl: CrawlRecords | None,
-    policy: RecrawlPolicy | None,
-    batch_error: Exception,
-) -> tuple[LoadCounts, list[RejectRecord]]:
-    """A batch failed: load its pages one by one so one page's data costs only that page.
-
-    If even the rest (the rejects, the fetch log) cannot be written, the data is not the
-    problem (disk full, a bug): the batch's error is raised and the task's retries apply.
-    """
-    counts, load_rejects = LoadCounts(), []
-    for item in pages:
-        try:
-            counts.add(load_batch(con, run_id, [item], []))
-        except Exception as error:
-            load_rejects.append(RejectRecord.from_error(item.page.source, error, stage="load", reason="load_error"))
-    try:
-        counts.add(load_batch(con, run_id, [], rejects + load_rejects, crawl=crawl, policy=policy))
-    except Exception:
-        raise batch_error from None
-    return counts, load_rejects
+        return load_batch_without_refused_pages(con, run_id, pages, rejects, crawl=crawl, policy=policy)
 
 
 @task(cache_policy=NONE, **STORAGE_RETRIES)
@@ -229,7 +211,11 @@ def start_run(db_path: str, run_id: str, flow_name: str, parameters: dict, data_
 def end_run(db_path: str, summary: RunSummary, status: str, error: str | None = None) -> None:
     with db.writer(db_path) as con:
         crawl = CrawlCounts(
-            summary.sources_polled, summary.urls_fetched, summary.urls_not_modified, summary.urls_discovered
+            summary.sources_polled,
+            summary.urls_fetched,
+            summary.urls_not_modified,
+            summary.urls_discovered,
+            summary.urls_deferred.total(),
         )
         record_run_end(con, summary.run_id, status, summary.inputs_seen, summary.counts, crawl, error)
 

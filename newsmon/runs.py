@@ -28,6 +28,10 @@ def ingest(
             help="fetch loopback/private addresses (tests, intranet sources); also NEWSMON_ALLOW_PRIVATE_HOSTS=1",
         ),
     ] = False,
+    max_minutes: Annotated[
+        float | None,
+        typer.Option(help="the run's time limit: URLs not fetched by then go back to the frontier, deferred"),
+    ] = None,
 ) -> None:
     """Ingest seed dumps, saved HTML pages and URLs into the warehouse and print a summary."""
     quiet_prefect_defaults()
@@ -39,6 +43,7 @@ def ingest(
         paths=inputs or None,
         db_path=str(catalog_spec(db_path)),
         allow_private_hosts=True if allow_private_hosts else None,  # None: the setting decides
+        max_minutes=max_minutes,
     )
 
     _print_summary(summary, "newsmon ingest")
@@ -51,6 +56,12 @@ def _print_summary(summary: RunSummary, title: str) -> None:
     for name, value in summary.rows():
         table.add_row(name, str(value))
     console.print(table)
+    if summary.urls_deferred:
+        reasons = ", ".join(f"{reason} {count}" for reason, count in summary.urls_deferred.most_common())
+        console.print(
+            f"{summary.urls_deferred.total()} URLs deferred to the frontier ({reasons}): not lost, "
+            "`newsmon monitor` fetches them when due (urls.next_fetch_at)"
+        )
     if summary.rejects:
         rejects = Table(title="rejected inputs")
         for column in ("input", "stage", "reason", "detail"):

@@ -10,7 +10,10 @@ Re-fetch policy (a RecrawlPolicy; the flows pass their Settings, which extends i
   from `failure_backoff`, and given up after `max_failures` in a row; a permanent one (404,
   robots.txt, private address, wrong content type) is not retried;
 - a source is never given up: after a permanent failure, or `max_failures` transient ones in
-  a row, it is polled at `source_max_interval`.
+  a row, it is polled at `source_max_interval`;
+- a deferred URL (the server asked us to wait with Retry-After, or the run's time or URL
+  budget ran out) is no failure: it is due again when the server said, else at once, and its
+  `last_error` says why it waits.
 """
 
 from __future__ import annotations
@@ -74,13 +77,21 @@ def write_crawl_records(
     visits = {v.url: v for v in records.visits}  # the last word on a URL in this batch wins
     if not visits:
         return
-    rows = [asdict(v) | {"failed": v.fetched and v.error_reason is not None} for v in visits.values()]
+    rows = [
+        asdict(v) | {"failed": v.fetched and v.error_reason is not None, "retry_at": utc_naive(v.retry_at)}
+        for v in visits.values()
+    ]
     with registered(con, "url_visits", pa.Table.from_pylist(rows, schema=_VISIT_SCHEMA)):
         con.execute(
             """INSERT INTO urls (url, kind, found_via, found_on, first_seen_at, first_run_id, next_fetch_at)
                SELECT url, kind, found_via, found_on, ?, ?, ? FROM url_visits
                WHERE url NOT IN (SELECT url FROM urls)""",
             [now, run_id, now],
+        )
+        con.execute(
+            """UPDATE urls SET last_error = v.error_reason, next_fetch_at = coalesce(v.retry_at, ?)
+               FROM url_visits v WHERE urls.url = v.url AND v.deferred""",
+            [now],
         )
         con.execute(
             """UPDATE urls SET
@@ -145,6 +156,6 @@ _VISIT_SCHEMA = pa.schema(
         (name, pa.string())
         for name in ("url", "kind", "found_via", "found_on", "error_reason", "etag", "last_modified", "article_id")
     ]
-    + [(name, pa.bool_()) for name in ("fetched", "transient_error", "not_modified", "failed")]
-    + [("status", pa.int32())]
+    + [(name, pa.bool_()) for name in ("fetched", "transient_error", "not_modified", "failed", "deferred")]
+    + [("status", pa.int32()), ("retry_at", pa.timestamp("us"))]
 )

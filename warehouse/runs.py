@@ -21,6 +21,7 @@ class CrawlCounts:
     urls_fetched: int = 0
     urls_not_modified: int = 0
     urls_discovered: int = 0
+    urls_deferred: int = 0
 
 
 def record_run_start(con: duckdb.DuckDBPyConnection, run_id: str, flow_name: str, parameters: dict) -> None:
@@ -82,7 +83,8 @@ def _record_end_once(
             """UPDATE runs SET snapshot_id = ?, finished_at = ?, status = ?, inputs_seen = ?, articles_new = ?,
                       articles_duplicate = ?, articles_near_duplicate = ?, comments_new = ?,
                       comments_spam = ?, rejects = ?, error = ?, sources_polled = ?, urls_fetched = ?,
-                      urls_not_modified = ?, urls_discovered = ?, articles_revised = ?
+                      urls_not_modified = ?, urls_discovered = ?, articles_revised = ?,
+                      urls_deferred = ?
                WHERE run_id = ?""",
             [
                 snapshot_id,
@@ -101,6 +103,7 @@ def _record_end_once(
                 crawl.urls_not_modified,
                 crawl.urls_discovered,
                 counts.articles_updated,
+                crawl.urls_deferred,
                 run_id,
             ],
         )

@@ -118,11 +118,19 @@ def test_removed_sources_stop_being_polled_and_stay_recorded(http_server, db_pat
     assert rows(db_path, "SELECT next_fetch_at FROM urls WHERE kind = 'feed'") == [(None,)]
 
 
-def test_a_second_run_while_one_is_active_stops_with_a_clear_message(http_server, db_path, tmp_path):
+@pytest.mark.parametrize("spelling", ["as given", "through a symlinked directory", "with a dot-dot"])
+def test_a_second_run_while_one_is_active_stops_with_a_clear_message(http_server, db_path, tmp_path, spelling):
     sources = watchlist(tmp_path, ("local", "feed", publish_feed(http_server, [1])))
+    db_path.parent.mkdir(parents=True)
+    (tmp_path / "alias").symlink_to(db_path.parent, target_is_directory=True)
+    second_path = {
+        "as given": db_path,
+        "through a symlinked directory": tmp_path / "alias" / db_path.name,
+        "with a dot-dot": db_path.parent / ".." / db_path.parent.name / db_path.name,
+    }[spelling]
     with exclusive_run(db_path):
         with pytest.raises(RunInProgress, match="runs never overlap"):
-            monitor(watchlist=sources, db_path=str(db_path))
+            monitor(watchlist=sources, db_path=str(second_path))
     assert http_server.hits["/feed.xml"] == 0
 
 
