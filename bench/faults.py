@@ -36,6 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.support.commands import environment
 from tests.support.dumps import write_dumps
 from tests.support.hostile_server import HostileServer, Site, page_in_two_gzip_members, unreadable_to_children
 from tests.support.seeds import SEED_000, SEED_003
@@ -251,15 +252,8 @@ def run_newsmon(
     """`newsmon ingest INPUTS --db CATALOG` in a session of its own, reaped with os.wait4 for its
     peak RSS; killed with everything it started at `bound_s`."""
     home.mkdir(parents=True, exist_ok=True)
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(home),
-        "PREFECT_HOME": str(home / "prefect"),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PYTHONUNBUFFERED": "1",
-        **({"PREFECT_API_URL": os.environ["PREFECT_API_URL"]} if "PREFECT_API_URL" in os.environ else {}),
-        **settings,
-    }
+    api = {"PREFECT_API_URL": os.environ["PREFECT_API_URL"]} if "PREFECT_API_URL" in os.environ else {}
+    env = environment(home, {**api, **settings})
     db_args = [] if "NEWSMON_CATALOG" in settings else ["--db", str(catalog)]
     command = [*prefix, str(VENV_BIN / "newsmon"), "ingest", *inputs, *db_args]
     log = home / "newsmon.log"

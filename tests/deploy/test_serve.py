@@ -54,7 +54,9 @@ def test_serve_registers_the_scheduled_deployments_and_stops_its_server(tmp_path
         }
         assert deployments["monitor/monitor"]["parameters"]["watchlist"] == "deploy/watchlist.toml"
     finally:
-        stop_process_group(serve, signals=2)
+        # serve stops its own server on the way out; give it time on a busy machine before SIGKILL,
+        # which would leave that server (in a session of its own) running
+        stop_process_group(serve, signals=2, timeout_s=120)
     try:
         httpx.get(f"{api}/health", timeout=2)
         still_up = True

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +22,7 @@ import pytest
 
 from extractors.urls import canonical_url
 from newsmon.app import Exit
+from tests.support.commands import PREFECT_STARTUP_S, newsmon
 from tests.support.dumps import write_dumps
 from tests.support.hostile_server import (
     FIRST_MEMBER_SENTENCE,
@@ -37,7 +37,7 @@ from tests.support.warehouse import rows
 
 # What every run pays before its flow's clock starts and after its work: Prefect's temporary
 # server, imports, loading and recording the run (about 25 s in all on an idle 2-core machine).
-STARTUP_ALLOWANCE_S = 90
+STARTUP_ALLOWANCE_S = PREFECT_STARTUP_S
 WRAP_UP_ALLOWANCE_S = 30
 REQUEST_DEADLINE_S = 2
 FINISHED = {Exit.OK, Exit.SOME_REJECTED, Exit.ALL_REJECTED}  # not FAILED, not killed
@@ -93,24 +93,10 @@ class Finished:
 def newsmon_within(
     args: list[str], home: Path, settings: dict[str, str], bound_s: float, prefix: list[str] | None = None
 ) -> Finished:
-    """Run the installed `newsmon ARGS` (as tests/support/commands.py does, behind `prefix`);
+    """Run the installed `newsmon ARGS` (tests/support/commands.py, behind `prefix`);
     kill it with everything it started if it is still running after `bound_s`."""
-    home.mkdir(parents=True, exist_ok=True)
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(home),
-        "PREFECT_HOME": str(home / "prefect"),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        # Prefect gives its temporary server 20 s to start: too little on a busy 2-core machine.
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": str(STARTUP_ALLOWANCE_S),
-        "PYTHONUNBUFFERED": "1",
-        **settings,
-    }
-    command = [*(prefix or []), str(Path(sys.executable).with_name("newsmon")), *args]
     started_at, started = utc_now(), time.monotonic()
-    process = subprocess.Popen(
-        command, env=env, cwd=home, start_new_session=True, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
+    process = newsmon(args, home, settings, prefix=prefix or (), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         output, _ = process.communicate(timeout=bound_s)
         exit_code: int | None = process.returncode

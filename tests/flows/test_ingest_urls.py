@@ -184,3 +184,29 @@ def test_sitemap_index_leads_to_its_articles(http_server, db_path):
     summary = ingest(paths=[s.url("/sitemap.xml")], db_path=str(db_path), allow_private_hosts=True)
     assert summary.counts.articles_new == 3
     assert rows(db_path, "SELECT kind, count(*) FROM urls GROUP BY ALL ORDER BY 1") == [("article", 3), ("sitemap", 2)]
+
+
+def test_every_url_given_is_fetched_whatever_the_run_budget_and_the_summary_says_so(
+    http_server, db_path, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("NEWSMON_MAX_URLS_PER_RUN", "2")  # bounds what is followed, not what was asked for
+    for n in range(1, 6):
+        http_server.route(f"/news/story-{n}", Reply(body=article_html(n)))
+    url_list = tmp_path / "urls.txt"
+    url_list.write_text("".join(f"{http_server.url(f'/news/story-{n}')}\n" for n in range(1, 6)))
+    summary = ingest(paths=[str(url_list)], db_path=str(db_path), allow_private_hosts=True)
+    assert summary.urls_fetched == 5 and summary.counts.articles_new == 5
+    assert summary.inputs_seen == 5 and summary.inputs_loaded == 5 and not summary.urls_deferred
+    assert rows(db_path, "SELECT urls_fetched, urls_deferred FROM runs") == [(5, 0)]
+
+
+def test_urls_not_fetched_when_the_run_time_is_up_are_deferred_and_counted(http_server, db_path):
+    http_server.route("/news/story-1", Reply(body=article_html(1)))
+    # a deadline already past: nothing is fetched, nothing is lost
+    summary = ingest(
+        paths=[http_server.url("/news/story-1")], db_path=str(db_path), allow_private_hosts=True, max_minutes=1e-9
+    )
+    assert http_server.hits["/news/story-1"] == 0
+    assert summary.urls_deferred == {"run_deadline": 1} and summary.inputs_loaded == 0 and not summary.rejects
+    assert rows(db_path, "SELECT last_error, next_fetch_at IS NOT NULL FROM urls") == [("run_deadline", True)]
+    assert rows(db_path, "SELECT urls_deferred, status FROM runs") == [(1, "completed")]
