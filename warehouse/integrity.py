@@ -6,13 +6,20 @@ A damaged lake must stop the command with one clear line, never turn every input
   refuses a file that is not a database at all);
 - every data file the current snapshot needs: it exists, has the size the catalog recorded,
   and its Parquet footer reads and states the row count the catalog recorded.
-Bytes flipped inside a data page of the right size are not read here (that would read the
-whole lake); they are found when the page is read, and warehouse/failures.py then reports
-the lake as damaged, never the input.
+- with a SQLite catalog, every data file not read whole since it last changed: data files are
+  never rewritten, so each is read once (every column decoded: Parquet's decompression and
+  UTF-8 checks catch flipped bytes) and then known by its size and modification time in a
+  ledger beside the catalog (`<catalog>.verified.json`). A file whose bytes were changed has a
+  new modification time and is read again.
+Without a ledger (a PostgreSQL catalog: many machines, no local place to keep it), bytes
+flipped inside a data page are found when the page is next read, and warehouse/failures.py
+then reports the lake as damaged, never the input.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import sqlite3
 from pathlib import Path
@@ -28,7 +35,9 @@ __all__ = ["verify_lake"]
 
 def verify_lake(con: duckdb.DuckDBPyConnection) -> int:
     """The number of data files checked; StorageDamaged naming the first damaged file."""
-    _check_sqlite_catalog(con)
+    catalog_file = _sqlite_catalog_file(con)
+    if catalog_file is not None:
+        _check_sqlite_catalog(catalog_file)
     metadata = f"__ducklake_metadata_{LAKE}"
     data_path = db.data_path(con)
     if not Path(data_path).is_dir():
@@ -56,15 +65,18 @@ def verify_lake(con: duckdb.DuckDBPyConnection) -> int:
                 "the lake is damaged"
             )
     _check_parquet_footers(con, expected_rows)
+    if catalog_file is not None:
+        _read_new_files_whole(con, expected_rows, Path(f"{catalog_file}.verified.json"))
     return len(files)
 
 
-def _check_sqlite_catalog(con: duckdb.DuckDBPyConnection) -> None:
+def _sqlite_catalog_file(con: duckdb.DuckDBPyConnection) -> str | None:
     attached = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = ?", [LAKE]).fetchall()
     location = attached[0][0] if attached else ""
-    if not location or not location.startswith("sqlite:"):
-        return  # PostgreSQL looks after its own pages
-    path = location.removeprefix("sqlite:")
+    return location.removeprefix("sqlite:") if location and location.startswith("sqlite:") else None
+
+
+def _check_sqlite_catalog(path: str) -> None:
     with sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True) as catalog:
         try:
             problems = [row[0] for row in catalog.execute("PRAGMA quick_check").fetchall()]
@@ -72,6 +84,32 @@ def _check_sqlite_catalog(con: duckdb.DuckDBPyConnection) -> None:
             problems = [str(error)]
     if problems != ["ok"]:
         raise StorageDamaged(f"the lake's catalog {path} is damaged ({problems[0]}): restore it from a backup")
+
+
+def _read_new_files_whole(con: duckdb.DuckDBPyConnection, files: dict[str, tuple[int, str]], ledger: Path) -> None:
+    """Read every column of each file the ledger does not know as it is now; then remember them."""
+    try:
+        known = json.loads(ledger.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}  # no ledger yet (or an unreadable one): every file is read once
+    verified = {}
+    for path, (_, table) in files.items():
+        info = os.stat(path)
+        stamp = [info.st_size, info.st_mtime_ns]
+        if known.get(path) != stamp:
+            try:
+                con.execute("SELECT max(hash(COLUMNS(*))) FROM read_parquet(?)", [path]).fetchall()
+            except duckdb.Error as error:
+                first_line = str(error).strip().splitlines()[0]
+                raise StorageDamaged(
+                    f"lake data file {path} of table {table} cannot be read ({first_line}): the lake is damaged"
+                ) from None
+        verified[path] = stamp
+    if verified != known:
+        with contextlib.suppress(OSError):  # a reader without write access checks again next time
+            partial = ledger.with_name(f"{ledger.name}.{os.getpid()}")
+            partial.write_text(json.dumps(verified), encoding="utf-8")
+            partial.replace(ledger)  # atomic: a reader never sees half a ledger
 
 
 def _check_parquet_footers(con: duckdb.DuckDBPyConnection, expected_rows: dict[str, tuple[int, str]]) -> None:

@@ -68,7 +68,8 @@ def test_flipped_bytes_stop_the_run_and_no_input_is_blamed(db_path, tmp_path, wh
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "damaged" in errors[0]
     assert "load_error" not in result.output
-    if where != "catalog page":
+    if where != "catalog page":  # found by the check before loading, not by a failed load
+        assert f"lake data file {comments_file}" in errors[0]
         assert rows(db_path, "SELECT (SELECT count(*) FROM rejects), (SELECT count(*) FROM articles)") == before
 
 
