@@ -14,12 +14,12 @@ from collections import deque
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
-from prefect.task_runners import ThreadPoolTaskRunner
 
 from extractors.local_files import InputFile
 from flows.crawl import crawl
 from flows.parallel import extraction_pool
 from flows.run_record import recorded_run
+from flows.runners import flow_task_runner
 from flows.settings import Settings
 from flows.summary import RunSummary
 from flows.tasks import discover, extract_batch, fingerprint_batch, load
@@ -32,7 +32,7 @@ def load_files(db_file: str, run_id: str, files: list[InputFile], settings: Sett
     """Extract a few batches ahead (on a process pool for large inputs), load them in order."""
     logger = get_run_logger()
     batches = [files[i : i + settings.batch_size] for i in range(0, len(files), settings.batch_size)]
-    with extraction_pool(settings.extract_processes, len(files)) as pool:
+    with extraction_pool(settings, len(files)) as pool:
         # a bounded look-ahead: extracted pages wait in memory until their batch is loaded
         extractions = deque(
             extract_batch.submit(batch, settings.max_input_bytes, pool) for batch in batches[:EXTRACT_AHEAD]
@@ -58,7 +58,7 @@ def load_files(db_file: str, run_id: str, files: list[InputFile], settings: Sett
             )
 
 
-@flow(name=FLOW_NAME, log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=4))
+@flow(name=FLOW_NAME, log_prints=False, task_runner=flow_task_runner(Settings()))
 def ingest(
     paths: list[str] | None = None,
     db_path: str | None = None,

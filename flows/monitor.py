@@ -15,11 +15,11 @@ import uuid
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
-from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import Field
 
 from flows.crawl import crawl
 from flows.run_record import recorded_run
+from flows.runners import flow_task_runner
 from flows.settings import Settings
 from flows.summary import RunSummary
 from flows.tasks import due_targets, read_watchlist, sync_watchlist
@@ -27,7 +27,7 @@ from flows.tasks import due_targets, read_watchlist, sync_watchlist
 FLOW_NAME = "monitor"
 
 
-@flow(name=FLOW_NAME, log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=4))
+@flow(name=FLOW_NAME, log_prints=False, task_runner=flow_task_runner(Settings()))
 def monitor(
     watchlist: str = "deploy/watchlist.toml",
     db_path: str | None = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,9 +37,15 @@ class Settings(BaseSettings, FetchSettings, RecrawlPolicy):
     )
     batch_size: int = Field(200, ge=1, description="inputs per extract/load batch (one transaction each)")
     extract_processes: int = Field(
-        default_factory=lambda: os.cpu_count() or 1,
+        default_factory=lambda: len(os.sched_getaffinity(0)),  # the cores this process may use
         ge=1,
         description="processes extracting local files in large runs (1: in the flow's process)",
+    )
+    task_runner: Literal["local", "dask"] = Field(
+        "local", description="where extraction batches run: this machine's process pool, or a Dask cluster"
+    )
+    dask_address: str | None = Field(
+        None, description="the Dask scheduler (tcp://host:8786) when task_runner is dask; unset: a local cluster"
     )
     history_days: float = Field(30, ge=0, description="snapshots kept for time travel; older ones are expired")
     cleanup_grace_min: float = Field(
