@@ -35,12 +35,11 @@ import duckdb
 
 from extractors.local_files import discover_inputs
 from flows.settings import Settings
-from flows.tasks import parse_file
+from flows.tasks import FileToRead, read_file
 from tests.support.commands import newsmon
 from tests.support.dumps import write_dumps
 from warehouse import db
 from warehouse.checks import run_checks
-from warehouse.dedup import fingerprint_article
 from warehouse.load import PageToLoad, load_batch
 from warehouse.migrate import apply_migrations
 
@@ -49,8 +48,7 @@ def pages(count: int, directory: Path) -> list[PageToLoad]:
     write_dumps(directory, count)
     max_bytes = Settings().max_input_bytes
     files, _ = discover_inputs([directory], max_bytes=max_bytes)
-    parsed = [parse_file(f, max_bytes)[0] for f in files]
-    return [PageToLoad(p, fingerprint_article(p.url, p.title, p.text), "file") for p in parsed]
+    return [read_file(FileToRead(f), max_bytes)[0] for f in files]
 
 
 def load_all(con: duckdb.DuckDBPyConnection, items: list[PageToLoad], batch: int) -> float:

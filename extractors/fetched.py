@@ -6,6 +6,7 @@ Pure: no network (extractors/fetch/ did that) and no database (warehouse/ does t
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 
@@ -25,7 +26,12 @@ EXPECT_BY_KIND = {"article": "html", "section": "html", "feed": "feed", "sitemap
 _KIND_BY_DETECTED = {"feed": "feed", "sitemap": "sitemap", "page": "article"}
 
 
-def process_fetch_results(targets: list[Target], results: list[FetchResult]) -> CrawlBatch:
+def process_fetch_results(
+    targets: list[Target], results: list[FetchResult], extracted_before: Mapping[str, str] | None = None
+) -> CrawlBatch:
+    """`extracted_before`: URL → hash of the body its article was last extracted from; a body
+    with that hash again counts as not modified (a server without validators answered 200)."""
+    extracted_before = extracted_before or {}
     batch = CrawlBatch()
     for target, result in zip(targets, results, strict=True):
         batch.attempts.extend(result.attempts)
@@ -42,7 +48,8 @@ def process_fetch_results(targets: list[Target], results: list[FetchResult]) -> 
                 )
             )
             continue
-        if result.not_modified:
+        body_sha256 = hashlib.sha256(result.body or b"").hexdigest()
+        if result.not_modified or extracted_before.get(target.url) == body_sha256:
             batch.not_modified += 1
             batch.visits.append(_visit(target, kind, result, not_modified=True))
             continue
@@ -51,12 +58,14 @@ def process_fetch_results(targets: list[Target], results: list[FetchResult]) -> 
         try:
             links = _handle_document(target, kind, result, batch)
         except Exception as error:  # one bad page (or a parser bug on it) must not stop the run
-            reject = RejectRecord.from_error(target.url, error, hashlib.sha256(result.body or b"").hexdigest())
+            reject = RejectRecord.from_error(target.url, error, body_sha256)
             batch.rejects.append(reject)
             batch.visits.append(_visit(target, kind, result, error_reason=reject.reason))
             continue
         # a source that lists nothing new counts as unchanged: it is polled less often
-        batch.visits.append(_visit(target, kind, result, not_modified=kind != "article" and not links))
+        unchanged = kind != "article" and not links
+        extracted = body_sha256 if kind == "article" else None
+        batch.visits.append(_visit(target, kind, result, not_modified=unchanged, content_sha256=extracted))
         batch.discovered.extend(links)
     return batch
 
@@ -100,6 +109,7 @@ def _visit(
     error_reason: str | None = None,
     transient: bool = False,
     not_modified: bool = False,
+    content_sha256: str | None = None,
 ) -> UrlVisit:
     return UrlVisit(
         url=target.url,
@@ -113,6 +123,7 @@ def _visit(
         not_modified=not_modified,
         etag=result.etag,
         last_modified=result.last_modified,
+        content_sha256=content_sha256,
     )
 
 

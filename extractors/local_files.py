@@ -54,6 +54,9 @@ def display_path(path: str | os.PathLike[str]) -> str:
 class InputFile:
     path: Path  # the real name, to open
     kind: str  # a value of INPUT_KINDS
+    # As listed: a file whose size and mtime are those of its last read is not read again.
+    size: int = 0
+    mtime_ns: int = 0
 
     @property
     def source(self) -> str:
@@ -166,7 +169,7 @@ class _Walk:
         elif info.st_size > self.max_bytes:
             self._problem(display_path(path), _too_large(info.st_size, self.max_bytes))
         else:
-            self.inputs.append(InputFile(path, kind))
+            self.inputs.append(InputFile(path, kind, info.st_size, info.st_mtime_ns))
 
     def _problem(self, source: str, error: InputRejected) -> None:
         self.problems.append(DiscoveryProblem(source, error))

@@ -21,6 +21,7 @@ __all__ = [
     "FetchAttempt",
     "FetchRequest",
     "FetchResult",
+    "InputState",
     "LoadCounts",
     "ParsedComment",
     "ParsedPage",
@@ -75,6 +76,20 @@ class ParsedPage:
     # How comments were found: 'text_dump', a markup family such as 'wordpress', 'flat_text'
     # (trafilatura's blob), 'none' (page has no comments) or 'not_in_html' (a JavaScript embed).
     comments_status: str | None = None
+
+
+@dataclass(frozen=True)
+class InputState:
+    """A local file as it was when last read and by which extractors: a later run skips it
+    when its size and mtime are the same, or its bytes hash the same (a `touch`), unless
+    the extractors changed since (their version differs)."""
+
+    source: str
+    size: int
+    mtime_ns: int
+    content_sha256: str
+    extractor_version: str
+    outcome: Literal["loaded", "rejected"]
 
 
 # --- fetching ------------------------------------------------------------------------------
@@ -171,6 +186,7 @@ class UrlVisit:
     etag: str | None = None
     last_modified: str | None = None
     article_id: str | None = None
+    content_sha256: str | None = None  # of the body an article was extracted from
     # Not fetched this run, not failed: due again at `retry_at` (None: at once); the reason
     # (retry_after, run_deadline, url_limit) is in `error_reason`.
     deferred: bool = False
@@ -236,6 +252,12 @@ class CrawlBatch:
     attempts: list[FetchAttempt] = field(default_factory=list)
     discovered: list[Target] = field(default_factory=list)
     not_modified: int = 0
+
+    def extend(self, other: CrawlBatch) -> None:
+        """Add what another slice of the same batch became."""
+        for item in fields(self):
+            mine, theirs = getattr(self, item.name), getattr(other, item.name)
+            setattr(self, item.name, mine + theirs)
 
 
 @dataclass

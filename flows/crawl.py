@@ -5,24 +5,21 @@ from __future__ import annotations
 import time
 from collections import Counter, deque
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from prefect import get_run_logger
+from prefect.futures import PrefectFuture
 
-from extractors.fetched import deferred_visit
-from extractors.records import CrawlRecords, FetchResult, Target, UrlVisit
+from extractors.fetched import EXPECT_BY_KIND, deferred_visit
+from extractors.records import CrawlRecords, FetchRequest, FetchResult, Target, UrlVisit
 from flows.fetch_bridge import BackgroundFetcher
+from flows.parallel import extraction_pool
 from flows.settings import Settings
 from flows.summary import RunSummary
-from flows.tasks import (
-    extract_fetched,
-    fetch,
-    fingerprint_batch,
-    load,
-    read_validators,
-    unknown_urls,
-)
+from flows.tasks import extract_fetched, load, read_validators, unknown_urls
 
-FETCH_AHEAD = 2  # batches being fetched while one is extracted and loaded: bounds memory
+FETCH_AHEAD = 2  # batches being fetched while others are extracted and loaded: bounds memory
+EXTRACT_AHEAD = 1  # batches being extracted while one is loaded
 # Targets the run was asked for (by a person, or as due in the frontier): never dropped, only
 # fetched or deferred. Links found on the way are new frontier rows when not followed.
 _ASKED_FOR = frozenset({"input", "frontier"})
@@ -47,11 +44,9 @@ def crawl(
     into the `urls` frontier, due now: asked-for URLs as deferred (with the reason), found
     links as new rows, so the next run starts with them: nothing is lost.
     """
-    logger = get_run_logger()
-    limits = new_links_per_source or {}
-    seen = {t.url for t in targets}
-    pending, not_followed, depth = list(targets), [], 0
-    stop_reason = None
+    pending = list(targets)
+    crawled = _CrawledSoFar(db_file, run_id, settings, summary, new_links_per_source or {}, {t.url for t in targets})
+    depth, stop_reason = 0, None
     fetch_settings = (
         settings
         if allow_private_hosts is None
@@ -66,37 +61,59 @@ def crawl(
             if not now_due:
                 stop_reason = "url_limit"
                 break
-            found: list[Target] = []
             chunks = [now_due[i : i + settings.batch_size] for i in range(0, len(now_due), settings.batch_size)]
-            for chunk, results in _fetched_ahead(db_file, fetcher, chunks, deadline):
-                batch = extract_fetched(chunk, results)
-                new_links = unknown_urls(db_file, [t for t in batch.discovered if t.url not in seen])
-                seen.update(t.url for t in new_links)
-                to_follow, over_limit = _within_source_limits(new_links, limits)
-                found.extend(to_follow)
-                not_followed.extend(over_limit)
-                records = CrawlRecords(batch.attempts, batch.visits + discovered_visits(new_links))
-                counts, load_rejects = load(
-                    db_file, run_id, fingerprint_batch(batch.pages, "url"), batch.rejects, records, settings
-                )
-                deferred = [v for v in batch.visits if v.deferred]
-                _count(summary, chunk, batch.rejects + load_rejects, deferred)
-                summary.counts.add(counts)
-                summary.urls_not_modified += batch.not_modified
-                summary.urls_discovered += len(new_links)
-                logger.info(
-                    "fetched %d URLs (%d not modified, %d failed, %d deferred): %d new articles, %d new links",
-                    len(chunk) - len(deferred),
-                    batch.not_modified,
-                    len(batch.rejects),
-                    len(deferred),
-                    counts.articles_new,
-                    len(new_links),
-                )
+            found: list[Target] = []
+            with extraction_pool(settings, len(now_due)) as pool:
+                extractions: deque = deque()
+                for chunk, results, extracted_before in _fetched_ahead(db_file, fetcher, chunks, deadline):
+                    extractions.append((chunk, extract_fetched.submit(chunk, results, extracted_before, pool)))
+                    if len(extractions) > EXTRACT_AHEAD:
+                        found.extend(crawled.load(*extractions.popleft()))
+                while extractions:
+                    found.extend(crawled.load(*extractions.popleft()))
             depth += 1
             pending = later + found if depth <= settings.max_discovery_depth else later
-            not_followed.extend(found if depth > settings.max_discovery_depth else [])
-    _leave_for_later(db_file, run_id, pending, not_followed, stop_reason or "url_limit", settings, summary)
+            crawled.not_followed.extend(found if depth > settings.max_discovery_depth else [])
+    _leave_for_later(db_file, run_id, pending, crawled.not_followed, stop_reason or "url_limit", settings, summary)
+
+
+@dataclass
+class _CrawledSoFar:
+    """What a crawl has loaded and found so far; loads each extracted batch, in fetch order."""
+
+    db_file: str
+    run_id: str
+    settings: Settings
+    summary: RunSummary
+    limits: dict[str, int]  # new links followed per source URL
+    seen: set[str]  # URLs fetched or queued in this run
+    not_followed: list[Target] = field(default_factory=list)
+
+    def load(self, chunk: list[Target], extraction: PrefectFuture) -> list[Target]:
+        """Load one extracted batch; returns the new links to follow."""
+        extracted = extraction.result()
+        batch = extracted.crawl
+        new_links = unknown_urls(self.db_file, [t for t in batch.discovered if t.url not in self.seen])
+        self.seen.update(t.url for t in new_links)
+        to_follow, over_limit = _within_source_limits(new_links, self.limits)
+        self.not_followed.extend(over_limit)
+        records = CrawlRecords(batch.attempts, batch.visits + discovered_visits(new_links))
+        counts, load_rejects = load(self.db_file, self.run_id, extracted.pages, batch.rejects, records, self.settings)
+        deferred = [v for v in batch.visits if v.deferred]
+        _count(self.summary, chunk, batch.rejects + load_rejects, deferred)
+        self.summary.counts.add(counts)
+        self.summary.urls_not_modified += batch.not_modified
+        self.summary.urls_discovered += len(new_links)
+        get_run_logger().info(
+            "fetched %d URLs (%d not modified, %d failed, %d deferred): %d new articles, %d new links",
+            len(chunk) - len(deferred),
+            batch.not_modified,
+            len(batch.rejects),
+            len(deferred),
+            counts.articles_new,
+            len(new_links),
+        )
+        return to_follow
 
 
 def discovered_visits(targets: list[Target]) -> list[UrlVisit]:
@@ -114,18 +131,24 @@ def _within_budget(pending: list[Target], budget: int) -> tuple[list[Target], li
 
 def _fetched_ahead(
     db_file: str, fetcher: BackgroundFetcher, chunks: list[list[Target]], deadline: float | None
-) -> Iterator[tuple[list[Target], list[FetchResult]]]:
-    """Each chunk with its fetch results, in order, at most FETCH_AHEAD chunks fetched ahead."""
+) -> Iterator[tuple[list[Target], list[FetchResult], dict[str, str]]]:
+    """Each chunk with its fetch results and the hashes of bodies already extracted from its URLs,
+    in order, at most FETCH_AHEAD chunks fetched ahead. The fetcher's own thread fetches them:
+    fetching is I/O in this process, never a task on the task runner (which may be a cluster)."""
     in_flight: deque = deque()
     for chunk in chunks:
         known = read_validators(db_file, [t.url for t in chunk])
-        in_flight.append((chunk, fetch.submit(fetcher, chunk, known, deadline)))
+        requests = [
+            FetchRequest(t.url, *known.get(t.url, (None, None, None))[:2], expect=EXPECT_BY_KIND[t.kind]) for t in chunk
+        ]
+        extracted_before = {url: sha256 for url, (_, _, sha256) in known.items() if sha256}
+        in_flight.append((chunk, fetcher.submit_many(requests, deadline=deadline), extracted_before))
         if len(in_flight) > FETCH_AHEAD:
-            done, future = in_flight.popleft()
-            yield done, future.result()
+            done, future, hashes = in_flight.popleft()
+            yield done, future.result(), hashes
     while in_flight:
-        done, future = in_flight.popleft()
-        yield done, future.result()
+        done, future, hashes = in_flight.popleft()
+        yield done, future.result(), hashes
 
 
 def _count(summary: RunSummary, chunk: list[Target], rejects: list, deferred: list[UrlVisit]) -> None:

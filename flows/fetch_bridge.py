@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Coroutine, Iterable
+from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from extractors.fetch import Fetcher, FetchSettings
@@ -47,7 +48,13 @@ class BackgroundFetcher:
     def fetch_many(self, requests: Iterable[FetchRequest | str], *, deadline: float | None = None) -> list[FetchResult]:
         """Blocks until this batch is fetched (or `deadline`, a time.monotonic() instant, has
         come: the rest is cancelled); other threads' batches proceed meanwhile."""
-        return self._run(self._fetcher.fetch_many(list(requests), deadline=deadline))
+        return self.submit_many(requests, deadline=deadline).result()
+
+    def submit_many(
+        self, requests: Iterable[FetchRequest | str], *, deadline: float | None = None
+    ) -> Future[list[FetchResult]]:
+        """`fetch_many` without waiting: the batch is fetched while the caller goes on."""
+        return asyncio.run_coroutine_threadsafe(self._fetcher.fetch_many(list(requests), deadline=deadline), self._loop)
 
     def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()

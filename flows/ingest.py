@@ -15,21 +15,21 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
-from extractors.local_files import InputFile
 from flows.crawl import crawl
 from flows.parallel import extraction_pool
 from flows.run_record import recorded_run
 from flows.runners import flow_task_runner
 from flows.settings import Settings
 from flows.summary import RunSummary
-from flows.tasks import discover, extract_batch, fingerprint_batch, load
+from flows.tasks import FileToRead, discover, extract_batch, load
 
 FLOW_NAME = "ingest"
 EXTRACT_AHEAD = 3  # batches being extracted while one is loaded
 
 
-def load_files(db_file: str, run_id: str, files: list[InputFile], settings: Settings, summary: RunSummary) -> None:
-    """Extract a few batches ahead (on a process pool for large inputs), load them in order."""
+def load_files(db_file: str, run_id: str, files: list[FileToRead], settings: Settings, summary: RunSummary) -> None:
+    """Extract a few batches ahead (on a process pool, or a Dask cluster, for large inputs) and
+    load them in order, here: one writer."""
     logger = get_run_logger()
     batches = [files[i : i + settings.batch_size] for i in range(0, len(files), settings.batch_size)]
     with extraction_pool(settings, len(files)) as pool:
@@ -38,23 +38,26 @@ def load_files(db_file: str, run_id: str, files: list[InputFile], settings: Sett
             extract_batch.submit(batch, settings.max_input_bytes, pool) for batch in batches[:EXTRACT_AHEAD]
         )
         for number, batch in enumerate(batches, start=1):
-            pages, rejects = extractions.popleft().result()
+            extracted = extractions.popleft().result()
             if number + EXTRACT_AHEAD <= len(batches):
                 extractions.append(
                     extract_batch.submit(batches[number + EXTRACT_AHEAD - 1], settings.max_input_bytes, pool)
                 )
-            counts, load_rejects = load(db_file, run_id, fingerprint_batch(pages, "file"), rejects)
+            counts, load_rejects = load(db_file, run_id, extracted.pages, extracted.rejects, inputs=extracted.states)
+            rejects = extracted.rejects + load_rejects
             summary.counts.add(counts)
-            summary.rejects.extend(rejects + load_rejects)
-            summary.input_rejects += len(rejects) + len(load_rejects)
+            summary.rejects.extend(rejects)
+            summary.input_rejects += len(rejects)
+            summary.inputs_unchanged += extracted.unchanged
             logger.info(
-                "batch %d/%d: %d files, %d new articles, %d new comments, %d rejects",
+                "batch %d/%d: %d files, %d new articles, %d new comments, %d rejects, %d unchanged",
                 number,
                 len(batches),
                 len(batch),
                 counts.articles_new,
                 counts.comments_new,
-                len(rejects) + len(load_rejects),
+                len(rejects),
+                extracted.unchanged,
             )
 
 
@@ -65,8 +68,12 @@ def ingest(
     batch_size: int | None = None,
     allow_private_hosts: bool | None = None,
     max_minutes: float | None = None,
+    reread: bool = False,
 ) -> RunSummary:
-    """Ingest local files (seed dumps, saved HTML, URL lists) and URLs into the DuckDB warehouse."""
+    """Ingest local files (seed dumps, saved HTML, URL lists) and URLs into the DuckDB warehouse.
+
+    A file read before by the same extractors and unchanged since is skipped (`reread`: read it
+    again anyway)."""
     settings = Settings()
     deadline = time.monotonic() + max_minutes * 60 if max_minutes else None
     if batch_size:
@@ -80,15 +87,18 @@ def ingest(
         "batch_size": settings.batch_size,
         "allow_private_hosts": allow_private_hosts,
         "max_minutes": max_minutes,
+        "reread": reread,
     }
     with recorded_run(FLOW_NAME, summary, parameters, settings.data_path):
-        files, targets, discover_rejects = discover(paths, settings.max_input_bytes)
-        summary.inputs_seen = len(files) + len(targets) + len(discover_rejects)
-        summary.rejects.extend(discover_rejects)
-        summary.input_rejects += len(discover_rejects)
-        summary.counts.add(load(db_file, summary.run_id, [], discover_rejects)[0])
-        load_files(db_file, summary.run_id, files, settings, summary)
-        crawl(db_file, summary.run_id, targets, settings, summary, allow_private_hosts, deadline)
+        found = discover(paths, settings.max_input_bytes, db_file, reread)
+        summary.inputs_seen = len(found.files) + found.unchanged + len(found.targets) + len(found.rejects)
+        summary.inputs_unchanged = found.unchanged
+        summary.rejects.extend(found.rejects)
+        summary.input_rejects += len(found.rejects)
+        if found.rejects:
+            summary.counts.add(load(db_file, summary.run_id, [], found.rejects)[0])
+        load_files(db_file, summary.run_id, found.files, settings, summary)
+        crawl(db_file, summary.run_id, found.targets, settings, summary, allow_private_hosts, deadline)
 
     create_markdown_artifact(
         key="ingest-run-summary", markdown=summary.to_markdown(), description="newsmon ingest run summary"

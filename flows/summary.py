@@ -13,6 +13,7 @@ class RunSummary:
     run_id: str
     db_path: str
     inputs_seen: int = 0
+    inputs_unchanged: int = 0  # files as last read by the same extractors: skipped, already loaded
     counts: LoadCounts = field(default_factory=LoadCounts)
     rejects: list[RejectRecord] = field(default_factory=list)
     seconds: float = 0.0
@@ -26,8 +27,8 @@ class RunSummary:
 
     @property
     def inputs_loaded(self) -> int:
-        """Inputs (files, URLs given) that were loaded: neither rejected nor deferred to a later
-        run. URLs found on the way do not count."""
+        """Inputs (files, URLs given) that are loaded: neither rejected nor deferred to a later
+        run (an unchanged file is loaded already). URLs found on the way do not count."""
         return self.inputs_seen - self.input_rejects - self.inputs_deferred
 
     @property
@@ -42,6 +43,7 @@ class RunSummary:
         return [
             ("inputs seen", self.inputs_seen),
             ("inputs loaded", self.inputs_loaded),
+            ("inputs unchanged (skipped, loaded before)", self.inputs_unchanged),
             ("sources polled", self.sources_polled),
             ("URLs fetched", self.urls_fetched),
             ("URLs not modified (304)", self.urls_not_modified),

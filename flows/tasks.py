@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from concurrent.futures import Executor
+from dataclasses import dataclass, field
 from functools import partial
 
 from prefect import task
@@ -17,7 +18,8 @@ from prefect.cache_policies import NONE
 from prefect.states import State
 
 from extractors.errors import DatabaseBusy, InputRejected, NewsmonError, WriteConflict
-from extractors.fetched import EXPECT_BY_KIND, process_fetch_results
+from extractors.fetched import process_fetch_results
+from extractors.lineage import EXTRACTOR_VERSION
 from extractors.local_files import (
     InputFile,
     UrlList,
@@ -30,8 +32,8 @@ from extractors.local_files import (
 from extractors.records import (
     CrawlBatch,
     CrawlRecords,
-    FetchRequest,
     FetchResult,
+    InputState,
     LoadCounts,
     ParsedPage,
     RejectRecord,
@@ -39,7 +41,6 @@ from extractors.records import (
     WatchedSource,
 )
 from extractors.urls import canonical_url, is_url
-from flows.fetch_bridge import BackgroundFetcher
 from flows.summary import RunSummary
 from flows.watchlist import load_watchlist
 from warehouse import db
@@ -50,6 +51,7 @@ from warehouse.frontier import (
     known_urls,
     validators,
 )
+from warehouse.input_states import known_input_states
 from warehouse.integrity import verify_lake
 from warehouse.load import PageToLoad, load_batch_without_refused_pages
 from warehouse.maintenance import MaintenanceReport, maintain
@@ -80,17 +82,45 @@ def worth_retrying(_task: object, _task_run: object, state: State) -> bool:
 STORAGE_RETRIES = {"retries": 2, "retry_delay_seconds": [1, 5], "retry_condition_fn": worth_retrying}
 
 
-@task(cache_policy=NONE)
-def discover(paths: list[str], max_bytes: int) -> tuple[list[InputFile], list[Target], list[RejectRecord]]:
-    """Local files to parse, URLs to fetch (given, or listed in URL-list files), and problems:
-    each line of a URL list that is not a URL is a reject of its own, the good lines are fetched."""
+@dataclass(frozen=True)
+class FileToRead:
+    """A local file to read, with the hash of its bytes when last read (None: never read, or
+    by other extractors): the same bytes again are not parsed again."""
+
+    item: InputFile
+    known_sha256: str | None = None
+
+
+@dataclass
+class Discovered:
+    """What a run's paths name: files to read, URLs to fetch, problems, and how many files were
+    skipped unread because they are as last read."""
+
+    files: list[FileToRead]
+    targets: list[Target]
+    rejects: list[RejectRecord]
+    unchanged: int = 0
+
+
+@task(cache_policy=NONE, **STORAGE_RETRIES)
+def discover(paths: list[str], max_bytes: int, db_path: str, reread: bool = False) -> Discovered:
+    """Local files to read, URLs to fetch (given, or listed in URL-list files), and problems:
+    each line of a URL list that is not a URL is a reject of its own, the good lines are fetched.
+
+    A file with the size and mtime of its last read by these extractors is skipped unread
+    (`reread`: read everything again)."""
     urls = [p for p in paths if is_url(p)]
     inputs, problems = discover_inputs([p for p in paths if not is_url(p)], max_bytes=max_bytes)
-    files = []
+    known = {} if reread else _known_states(db_path, [i.source for i in inputs])
+    files, unchanged = [], 0
     for item in inputs:
+        state = known.get(item.source)
+        if state is not None and (state.size, state.mtime_ns) == (item.size, item.mtime_ns):
+            unchanged += 1
+            continue
         listing = _url_list(item, max_bytes) if item.kind == "text_dump" else None
         if listing is None:
-            files.append(item)
+            files.append(FileToRead(item, state.content_sha256 if state else None))
         else:
             urls.extend(listing.urls)
             problems.extend(url_list_problems(listing, item.source))
@@ -103,7 +133,14 @@ def discover(paths: list[str], max_bytes: int) -> tuple[list[InputFile], list[Ta
             rejects.append(RejectRecord.from_error(url, error))
             continue
         targets.setdefault(canonical, Target(canonical, "unknown", "input"))
-    return files, list(targets.values()), rejects
+    return Discovered(files, list(targets.values()), rejects, unchanged)
+
+
+def _known_states(db_path: str, sources: list[str]) -> dict[str, InputState]:
+    """The last read of each file, if by the extractors of this version."""
+    with db.writer(db_path) as con:
+        states = known_input_states(con, sources)
+    return {source: s for source, s in states.items() if s.extractor_version == EXTRACTOR_VERSION}
 
 
 def _url_list(item: InputFile, max_bytes: int) -> UrlList | None:
@@ -113,43 +150,64 @@ def _url_list(item: InputFile, max_bytes: int) -> UrlList | None:
         return None  # extract_batch reads it again and records why it cannot be read
 
 
+@dataclass
+class ExtractedFiles:
+    """A batch of local files, extracted and fingerprinted, ready to load."""
+
+    pages: list[PageToLoad] = field(default_factory=list)
+    rejects: list[RejectRecord] = field(default_factory=list)
+    states: list[InputState] = field(default_factory=list)  # each file read, to skip it next time
+    unchanged: int = 0  # files whose bytes were those of their last read: not parsed
+
+
 @task(cache_policy=NONE)
-def extract_batch(
-    inputs: list[InputFile], max_bytes: int, pool: Executor | None = None
-) -> tuple[list[ParsedPage], list[RejectRecord]]:
-    """Read and parse each input, on the pool's processes when given; a failure becomes a reject."""
-    parse = partial(parse_file, max_bytes=max_bytes)
-    outcomes = pool.map(parse, inputs, chunksize=4) if pool else map(parse, inputs)
-    pages, rejects = [], []
-    for page, reject in outcomes:
+def extract_batch(files: list[FileToRead], max_bytes: int, pool: Executor | None = None) -> ExtractedFiles:
+    """Read, parse and fingerprint each file, on the pool's processes when given; a failure
+    becomes a reject. Pure up to here (bytes in, records out): a batch re-run on another Dask
+    worker gives the same records, and only the load writes."""
+    read = partial(read_file, max_bytes=max_bytes)
+    outcomes = pool.map(read, files, chunksize=4) if pool else map(read, files)
+    batch = ExtractedFiles()
+    for page, reject, state in outcomes:
         if page is not None:
-            pages.append(page)
-        else:
-            rejects.append(reject)
-    return pages, rejects
+            batch.pages.append(page)
+        if reject is not None:
+            batch.rejects.append(reject)
+        if state is not None:
+            batch.states.append(state)
+            batch.unchanged += page is None and reject is None
+    return batch
 
 
-def parse_file(item: InputFile, max_bytes: int) -> tuple[ParsedPage | None, RejectRecord | None]:
-    """One local file → its page or its reject. Module-level so a process pool can run it."""
+def read_file(file: FileToRead, max_bytes: int) -> tuple[PageToLoad | None, RejectRecord | None, InputState | None]:
+    """One local file → its fingerprinted page or its reject, and its state as read (None when
+    it could not be read: it is tried again next run). Neither page nor reject: its bytes are
+    those of its last read. Module-level so a process pool can run it."""
+    item = file.item
     try:
         data = read_input(item, max_bytes)
     except InputRejected as exc:
-        return None, RejectRecord.from_error(item.source, exc)
+        return None, RejectRecord.from_error(item.source, exc), None
     input_hash = hashlib.sha256(data).hexdigest()
+    state = partial(InputState, item.source, item.size, item.mtime_ns, input_hash, EXTRACTOR_VERSION)
+    if input_hash == file.known_sha256:
+        return None, None, state("loaded")
     try:
-        return parse_input(data, item.source, item.kind, max_bytes=max_bytes), None
+        page = parse_input(data, item.source, item.kind, max_bytes=max_bytes)
     except Exception as exc:  # a parser bug on one page must not stop the run: record it
-        return None, RejectRecord.from_error(item.source, exc, input_hash)
+        return None, RejectRecord.from_error(item.source, exc, input_hash), state("rejected")
+    del data  # the fingerprint's shingles need room more than the raw bytes do
+    return fingerprinted(page, "file"), None, state("loaded")
 
 
-@task(cache_policy=NONE)
-def fingerprint_batch(pages: list[ParsedPage], source_kind: str) -> list[PageToLoad]:
-    """The deduplication keys: exact content hash and MinHash/LSH buckets."""
-    return [PageToLoad(page, fingerprint_article(page.url, page.title, page.text), source_kind) for page in pages]
+def fingerprinted(page: ParsedPage, source_kind: str) -> PageToLoad:
+    """A page with its deduplication keys: exact content hash and MinHash/LSH buckets."""
+    return PageToLoad(page, fingerprint_article(page.url, page.title, page.text), source_kind)
 
 
 @task(cache_policy=NONE, **STORAGE_RETRIES)
-def read_validators(db_path: str, urls: list[str]) -> dict[str, tuple[str | None, str | None]]:
+def read_validators(db_path: str, urls: list[str]) -> dict[str, tuple[str | None, str | None, str | None]]:
+    """ETag, Last-Modified and the hash of the body last extracted, of each known URL."""
     with db.writer(db_path) as con:
         return validators(con, urls)
 
@@ -162,24 +220,52 @@ def unknown_urls(db_path: str, targets: list[Target]) -> list[Target]:
     return [t for t in targets if t.url not in known]
 
 
+# Fetched documents per call on a pool process: small enough to keep every process busy to the
+# end of a batch, large enough that pickling is not the cost.
+FETCHED_PER_SLICE = 16
+
+
+@dataclass
+class ExtractedFetches:
+    """A batch of fetch results, extracted: what to record of the crawl, and pages to load."""
+
+    crawl: CrawlBatch  # its `pages` are in `pages`, fingerprinted
+    pages: list[PageToLoad]
+
+
 @task(cache_policy=NONE)
-def fetch(
-    fetcher: BackgroundFetcher,
+def extract_fetched(
     targets: list[Target],
-    known: dict[str, tuple[str | None, str | None]],
-    deadline: float | None = None,
-) -> list[FetchResult]:
-    """Fetch concurrently within the politeness limits; the fetcher retries transient errors itself.
-    What is not done at `deadline` (time.monotonic()) comes back as RunDeadlineReached."""
-    return fetcher.fetch_many(
-        (FetchRequest(t.url, *known.get(t.url, (None, None)), expect=EXPECT_BY_KIND[t.kind]) for t in targets),
-        deadline=deadline,
+    results: list[FetchResult],
+    extracted_before: dict[str, str],
+    pool: Executor | None = None,
+) -> ExtractedFetches:
+    """Extract and fingerprint a batch of fetched documents, in slices over the pool's processes
+    when given. Pure, like extract_batch: safe to run again on another worker."""
+    if pool is None:
+        return extract_fetched_slice(targets, results, extracted_before)
+    starts = range(0, len(targets), FETCHED_PER_SLICE)
+    slices = pool.map(
+        extract_fetched_slice,
+        [targets[i : i + FETCHED_PER_SLICE] for i in starts],
+        [results[i : i + FETCHED_PER_SLICE] for i in starts],
+        [extracted_before] * len(starts),
     )
+    merged = ExtractedFetches(CrawlBatch(), [])
+    for part in slices:
+        merged.crawl.extend(part.crawl)
+        merged.pages.extend(part.pages)
+    return merged
 
 
-@task(cache_policy=NONE)
-def extract_fetched(targets: list[Target], results: list[FetchResult]) -> CrawlBatch:
-    return process_fetch_results(targets, results)
+def extract_fetched_slice(
+    targets: list[Target], results: list[FetchResult], extracted_before: dict[str, str]
+) -> ExtractedFetches:
+    """Module-level so a process pool can run it."""
+    crawl = process_fetch_results(targets, results, extracted_before)
+    pages = [fingerprinted(page, "url") for page in crawl.pages]
+    crawl.pages = []
+    return ExtractedFetches(crawl, pages)
 
 
 @task(cache_policy=NONE, **STORAGE_RETRIES)
@@ -190,11 +276,15 @@ def load(
     rejects: list[RejectRecord],
     crawl: CrawlRecords | None = None,
     policy: RecrawlPolicy | None = None,
+    inputs: list[InputState] | None = None,
 ) -> tuple[LoadCounts, list[RejectRecord]]:
-    """Load a batch whole; returns its counts and the pages the database refused (as rejects,
-    recorded). Retried: the catalog may be briefly held by another writer."""
+    """Load a batch whole, with the read state of its local `inputs`; returns its counts and the
+    pages the database refused (as rejects, recorded). Retried: the catalog may be briefly held
+    by another writer."""
     with db.writer(db_path) as con:
-        return load_batch_without_refused_pages(con, run_id, pages, rejects, crawl=crawl, policy=policy)
+        return load_batch_without_refused_pages(
+            con, run_id, pages, rejects, crawl=crawl, policy=policy, inputs=inputs or ()
+        )
 
 
 @task(cache_policy=NONE, **STORAGE_RETRIES)

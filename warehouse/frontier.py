@@ -48,10 +48,13 @@ class RecrawlPolicy(BaseModel):
     max_failures: int = Field(5, ge=1, description="transient failures in a row before an article is given up")
 
 
-def validators(con: duckdb.DuckDBPyConnection, urls: list[str]) -> dict[str, tuple[str | None, str | None]]:
-    """ETag and Last-Modified to send with the next GET of each known URL."""
-    rows = con.execute("SELECT url, etag, last_modified FROM urls WHERE url IN (SELECT unnest(?))", [urls]).fetchall()
-    return {url: (etag, last_modified) for url, etag, last_modified in rows}
+def validators(con: duckdb.DuckDBPyConnection, urls: list[str]) -> dict[str, tuple[str | None, str | None, str | None]]:
+    """For each known URL: the ETag and Last-Modified to send with its next GET, and the hash of
+    the body its article was last extracted from (the same body again is not extracted again)."""
+    rows = con.execute(
+        "SELECT url, etag, last_modified, content_sha256 FROM urls WHERE url IN (SELECT unnest(?))", [urls]
+    ).fetchall()
+    return {url: (etag, last_modified, sha256) for url, etag, last_modified, sha256 in rows}
 
 
 def known_urls(con: duckdb.DuckDBPyConnection, urls: list[str]) -> set[str]:
@@ -104,7 +107,8 @@ def write_crawl_records(
                    fetch_count = urls.fetch_count + 1,
                    consecutive_failures = CASE WHEN v.failed THEN urls.consecutive_failures + 1 ELSE 0 END,
                    unchanged_polls = CASE WHEN v.not_modified THEN urls.unchanged_polls + 1 ELSE 0 END,
-                   article_id = coalesce(v.article_id, urls.article_id)
+                   article_id = coalesce(v.article_id, urls.article_id),
+                   content_sha256 = coalesce(v.content_sha256, urls.content_sha256)
                FROM url_visits v
                WHERE urls.url = v.url AND v.fetched""",
             [now],
@@ -154,7 +158,17 @@ def _attempt_row(attempt: FetchAttempt, run_id: str) -> dict:
 _VISIT_SCHEMA = pa.schema(
     [
         (name, pa.string())
-        for name in ("url", "kind", "found_via", "found_on", "error_reason", "etag", "last_modified", "article_id")
+        for name in (
+            "url",
+            "kind",
+            "found_via",
+            "found_on",
+            "error_reason",
+            "etag",
+            "last_modified",
+            "article_id",
+            "content_sha256",
+        )  # fmt: skip
     ]
     + [(name, pa.bool_()) for name in ("fetched", "transient_error", "not_modified", "failed", "deferred")]
     + [("status", pa.int32()), ("retry_at", pa.timestamp("us"))]

@@ -14,18 +14,20 @@ frontier.py (the fetch log and the URL frontier).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime
 
 import duckdb
 
-from extractors.records import CrawlRecords, LoadCounts, RejectRecord
+from extractors.records import CrawlRecords, InputState, LoadCounts, RejectRecord
 from warehouse.arrow_io import retrying, transaction
 from warehouse.articles import PageToLoad, write_articles
 from warehouse.comments import write_comments
 from warehouse.failures import is_data_error, storage_failure
 from warehouse.frontier import RecrawlPolicy, write_crawl_records
+from warehouse.input_states import write_input_states
 from warehouse.rejects import reject_id, write_rejects
 from warehouse.timeutil import utc_now
 
@@ -42,11 +44,12 @@ def load_batch(
     now: datetime | None = None,
     crawl: CrawlRecords | None = None,
     policy: RecrawlPolicy | None = None,
+    inputs: Sequence[InputState] = (),
 ) -> LoadCounts:
-    """Deduplicate `pages` against the warehouse and write them, `rejects` and the fetch
-    log and URL frontier updates of `crawl`, atomically."""
+    """Deduplicate `pages` against the warehouse and write them, `rejects`, the fetch log and
+    URL frontier updates of `crawl`, and the read state of local `inputs`, atomically."""
     now = now or utc_now()
-    return retrying(lambda: _load_once(con, run_id, pages, rejects, now, crawl, policy))
+    return retrying(lambda: _load_once(con, run_id, pages, rejects, now, crawl, policy, inputs))
 
 
 def _load_once(
@@ -57,6 +60,7 @@ def _load_once(
     now: datetime,
     crawl: CrawlRecords | None,
     policy: RecrawlPolicy | None,
+    inputs: Sequence[InputState],
 ) -> LoadCounts:
     """One attempt, reading the lake as it is now: a retry after a conflict sees the other
     writer's articles and so never inserts them twice."""
@@ -64,6 +68,7 @@ def _load_once(
         resolved, counts = write_articles(con, run_id, now, pages)
         counts.add(write_comments(con, run_id, now, [(r.article_id, r.item.page) for r in resolved]))
         counts.add(write_rejects(con, run_id, now, rejects))
+        write_input_states(con, run_id, now, inputs)
         if crawl is not None:
             article_by_source = {r.item.page.source: r.article_id for r in resolved}
             visits = [replace(v, article_id=article_by_source.get(v.url, v.article_id)) for v in crawl.visits]
@@ -78,6 +83,7 @@ def load_batch_without_refused_pages(
     rejects: list[RejectRecord],
     crawl: CrawlRecords | None = None,
     policy: RecrawlPolicy | None = None,
+    inputs: Sequence[InputState] = (),
 ) -> tuple[LoadCounts, list[RejectRecord]]:
     """`load_batch`, except that pages whose data the database refuses become `load_error`
     rejects and the batch goes in without them, still in one transaction.
@@ -88,7 +94,7 @@ def load_batch_without_refused_pages(
     """
     now = utc_now()
     try:
-        return load_batch(con, run_id, pages, rejects, now, crawl, policy), []
+        return load_batch(con, run_id, pages, rejects, now, crawl, policy, inputs), []
     except Exception as batch_error:
         if not is_data_error(batch_error):
             raise storage_failure(batch_error, _CANNOT_LOAD) from batch_error
@@ -102,8 +108,11 @@ def load_batch_without_refused_pages(
             refused.append(RejectRecord.from_error(item.page.source, error, stage="load", reason="load_error"))
         else:
             kept.append(item)
+    # a refused page's file is read again next run: the refusal may not be about its bytes
+    refused_sources = {r.source for r in refused}
+    inputs = [i for i in inputs if i.source not in refused_sources]
     try:
-        return load_batch(con, run_id, kept, rejects + refused, now, crawl, policy), refused
+        return load_batch(con, run_id, kept, rejects + refused, now, crawl, policy, inputs), refused
     except Exception as error:  # without the refused pages it still fails: not their data
         raise storage_failure(error, _CANNOT_LOAD) from error
 

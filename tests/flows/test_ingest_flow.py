@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
 
+from extractors.lineage import EXTRACTOR_VERSION
 from flows.ingest import ingest
 from tests.support.seeds import SEED_000, SEED_003, SEEDS_DIR
-from tests.support.warehouse import table_counts
+from tests.support.warehouse import execute, table_counts
 from warehouse import db
 from warehouse.checks import run_checks
 
@@ -47,10 +49,48 @@ def test_running_the_same_input_twice_changes_nothing(db_path):
     first = table_counts(db_path)
     second_run = ingest(paths=[str(SEEDS_DIR)], db_path=str(db_path))
     assert table_counts(db_path) == first
-    assert second_run.counts.articles_new == 0 and second_run.counts.comments_new == 0
-    assert second_run.counts.articles_duplicate == 2
+    assert (second_run.inputs_unchanged, second_run.inputs_loaded, second_run.counts.articles_duplicate) == (2, 2, 0)
+    # read and parsed again on request: known articles, still no new rows
+    reread = ingest(paths=[str(SEEDS_DIR)], db_path=str(db_path), reread=True)
+    assert table_counts(db_path) == first
+    assert (reread.inputs_unchanged, reread.counts.articles_new, reread.counts.articles_duplicate) == (0, 0, 2)
     with db.reader(db_path) as con:
-        assert con.execute("SELECT count(*) FROM runs WHERE status = 'completed'").fetchone()[0] == 2
+        assert con.execute("SELECT count(*) FROM runs WHERE status = 'completed'").fetchone()[0] == 3
+
+
+def _read_states(db_path) -> dict[str, tuple]:
+    with db.reader(db_path) as con:
+        rows = con.execute("SELECT source, mtime_ns, content_sha256, run_id FROM input_states").fetchall()
+    return {source.rsplit("/", 1)[-1]: rest for source, *rest in rows}
+
+
+def test_an_unchanged_file_is_skipped_and_a_changed_one_read_again(db_path, tmp_path):
+    inputs = tmp_path / "inputs"
+    shutil.copytree(SEEDS_DIR, inputs)
+    first = ingest(paths=[str(inputs)], db_path=str(db_path))
+    before = _read_states(db_path)
+    assert set(before) == {SEED_000.name, SEED_003.name}
+    touched, edited = inputs / SEED_003.name, inputs / SEED_000.name
+    os.utime(touched, ns=(1, 1))  # same bytes, another mtime: hashed, not parsed
+    text = edited.read_text(encoding="utf-8")
+    edited.write_text(text.replace("the subject of our conversations", "the subject of our talks"), encoding="utf-8")
+    second = ingest(paths=[str(inputs)], db_path=str(db_path))
+    after = _read_states(db_path)
+    # a dump has no URL to hold revisions: its new text is a near-duplicate of the old
+    assert second.inputs_unchanged == 1 and second.counts.articles_near_duplicate == 1
+    assert after[touched.name][0] != before[touched.name][0] and after[touched.name][1] == before[touched.name][1]
+    assert after[edited.name][1] != before[edited.name][1]
+    assert {run for _, _, run in after.values()} == {second.run_id} != {first.run_id}
+
+
+def test_files_read_by_other_extractors_are_read_again(db_path):
+    ingest(paths=[str(SEEDS_DIR)], db_path=str(db_path))
+    execute(db_path, "UPDATE input_states SET extractor_version = 'newsmon-extractors 0'")
+    again = ingest(paths=[str(SEEDS_DIR)], db_path=str(db_path))
+    assert (again.inputs_unchanged, again.counts.articles_duplicate) == (0, 2)
+    with db.reader(db_path) as con:
+        versions = con.execute("SELECT DISTINCT extractor_version FROM input_states").fetchall()
+    assert versions == [(EXTRACTOR_VERSION,)]
 
 
 def test_empty_and_binary_files_are_rejected_while_the_rest_loads(db_path, tmp_path):

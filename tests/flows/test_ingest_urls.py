@@ -210,3 +210,20 @@ def test_urls_not_fetched_when_the_run_time_is_up_are_deferred_and_counted(http_
     assert summary.urls_deferred == {"run_deadline": 1} and summary.inputs_loaded == 0 and not summary.rejects
     assert rows(db_path, "SELECT last_error, next_fetch_at IS NOT NULL FROM urls") == [("run_deadline", True)]
     assert rows(db_path, "SELECT urls_deferred, status FROM runs") == [(1, "completed")]
+
+
+def test_a_page_served_again_with_the_same_bytes_is_not_extracted_again(http_server, db_path):
+    # No ETag or Last-Modified: the server answers 200 each time; the body's hash tells.
+    for n in (1, 2):
+        http_server.route(f"/news/story-{n}", Reply(body=article_html(n)))
+    urls = [http_server.url("/news/story-1"), http_server.url("/news/story-2")]
+    ingest(paths=urls, db_path=str(db_path), allow_private_hosts=True)
+    before = rows(db_path, "SELECT url, content_sha256 FROM urls ORDER BY url")
+    assert all(sha256 for _, sha256 in before)
+
+    http_server.route("/news/story-2", Reply(body=article_html(2, extra="<p>A correction was added.</p>")))
+    again = ingest(paths=urls, db_path=str(db_path), allow_private_hosts=True)
+    assert again.urls_not_modified == 1 and again.counts.articles_updated == 1
+    after = dict(rows(db_path, "SELECT url, content_sha256 FROM urls"))
+    assert after[urls[0]] == dict(before)[urls[0]] and after[urls[1]] != dict(before)[urls[1]]
+    assert rows(db_path, "SELECT count(*) FROM sightings") == [(2,)]
