@@ -14,7 +14,6 @@ nothing is downloaded and nothing is written to the user's home.
 from __future__ import annotations
 
 import fcntl
-import importlib.util
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,12 +27,6 @@ import duckdb_extensions
 from extractors.errors import DatabaseMissing, WarehouseError
 from warehouse.failures import storage_failure
 from warehouse.migrate import apply_migrations
-
-# DuckDB tries `import pandas` several times per statement with parameters; without pandas
-# (not a dependency) each failed import searches sys.path again: 2 ms a statement, 1 ms a
-# loaded page (bench/throughput.py). Recording its absence once makes those imports fail at once.
-if importlib.util.find_spec("pandas") is None:
-    sys.modules.setdefault("pandas", None)
 
 __all__ = [
     "LAKE",
