@@ -18,13 +18,13 @@ from prefect.runtime import flow_run
 from flows.crawl import crawl
 from flows.parallel import extraction_pool
 from flows.run_record import recorded_run
-from flows.runners import flow_task_runner
+from flows.runners import batches_in_flight, flow_task_runner
 from flows.settings import Settings
 from flows.summary import RunSummary
 from flows.tasks import FileToRead, discover, extract_batch, load
 
 FLOW_NAME = "ingest"
-EXTRACT_AHEAD = 3  # batches being extracted while one is loaded
+EXTRACT_AHEAD = 3  # batches being extracted while one is loaded, on this machine
 
 
 def load_files(db_file: str, run_id: str, files: list[FileToRead], settings: Settings, summary: RunSummary) -> None:
@@ -32,17 +32,14 @@ def load_files(db_file: str, run_id: str, files: list[FileToRead], settings: Set
     load them in order, here: one writer."""
     logger = get_run_logger()
     batches = [files[i : i + settings.batch_size] for i in range(0, len(files), settings.batch_size)]
+    ahead = batches_in_flight(settings, EXTRACT_AHEAD)
     with extraction_pool(settings, len(files)) as pool:
         # a bounded look-ahead: extracted pages wait in memory until their batch is loaded
-        extractions = deque(
-            extract_batch.submit(batch, settings.max_input_bytes, pool) for batch in batches[:EXTRACT_AHEAD]
-        )
+        extractions = deque(extract_batch.submit(batch, settings.max_input_bytes, pool) for batch in batches[:ahead])
         for number, batch in enumerate(batches, start=1):
             extracted = extractions.popleft().result()
-            if number + EXTRACT_AHEAD <= len(batches):
-                extractions.append(
-                    extract_batch.submit(batches[number + EXTRACT_AHEAD - 1], settings.max_input_bytes, pool)
-                )
+            if number + ahead <= len(batches):
+                extractions.append(extract_batch.submit(batches[number + ahead - 1], settings.max_input_bytes, pool))
             counts, load_rejects = load(db_file, run_id, extracted.pages, extracted.rejects, inputs=extracted.states)
             rejects = extracted.rejects + load_rejects
             summary.counts.add(counts)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Literal
+from urllib.parse import SplitResult, urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from extractors.fetch import FetchSettings
@@ -55,3 +56,27 @@ class Settings(BaseSettings, FetchSettings, RecrawlPolicy):
         1000, ge=1, description="fetches per run beyond the URLs given as inputs; the rest stay due in `urls`"
     )
     max_discovery_depth: int = Field(3, ge=0, description="feed/sitemap index → sitemap → … levels followed")
+
+    @field_validator("dask_address")
+    @classmethod
+    def _scheduler_address(cls, address: str | None) -> str | None:
+        if address is None:
+            return None
+        parts = urlsplit(address)
+        if parts.scheme not in ("tcp", "tls") or not parts.hostname or parts.path or _port(parts) is None:
+            raise ValueError(f"a Dask scheduler address is tcp://host:port or tls://host:port, not {address!r}")
+        return address
+
+    @model_validator(mode="after")
+    def _address_only_with_dask(self) -> Settings:
+        # an address with the local runner would be ignored: the run would quietly stay on this machine
+        if self.dask_address and self.task_runner != "dask":
+            raise ValueError("NEWSMON_DASK_ADDRESS is set but NEWSMON_TASK_RUNNER is not dask")
+        return self
+
+
+def _port(parts: SplitResult) -> int | None:
+    try:
+        return parts.port
+    except ValueError:  # not a number, or out of range
+        return None

@@ -1,3 +1,6 @@
+import pytest
+from pydantic import ValidationError
+
 from extractors.fetch import FetchSettings
 from flows.settings import Settings
 from warehouse.frontier import RecrawlPolicy
@@ -36,3 +39,26 @@ def test_every_fetch_limit_and_recrawl_field_is_settable_from_the_environment(mo
     assert (settings.max_failures, settings.failure_backoff_min) == (2, 5.0)
     names = set(Settings.model_fields)
     assert set(FetchSettings.model_fields) <= names and set(RecrawlPolicy.model_fields) <= names
+
+
+@pytest.mark.parametrize("address", ["tcp://10.0.0.5:8786", "tls://scheduler.internal:8786", "tcp://[::1]:8786"])
+def test_a_dask_scheduler_address_is_a_tcp_or_tls_host_and_port(monkeypatch, address):
+    monkeypatch.setenv("NEWSMON_TASK_RUNNER", "dask")
+    monkeypatch.setenv("NEWSMON_DASK_ADDRESS", address)
+    assert Settings().dask_address == address
+
+
+@pytest.mark.parametrize(
+    "address", ["10.0.0.5:8786", "http://10.0.0.5:8786", "tcp://10.0.0.5", "tcp://:8786", "tcp://h:port", "tcp://h:1/x"]
+)
+def test_a_malformed_dask_scheduler_address_is_refused_by_name(monkeypatch, address):
+    monkeypatch.setenv("NEWSMON_TASK_RUNNER", "dask")
+    monkeypatch.setenv("NEWSMON_DASK_ADDRESS", address)
+    with pytest.raises(ValidationError, match="tcp://host:port"):
+        Settings()
+
+
+def test_a_dask_address_without_the_dask_runner_is_refused_not_ignored(monkeypatch):
+    monkeypatch.setenv("NEWSMON_DASK_ADDRESS", "tcp://10.0.0.5:8786")
+    with pytest.raises(ValidationError, match="NEWSMON_TASK_RUNNER is not dask"):
+        Settings()
