@@ -23,7 +23,7 @@ from extractors.comments.wordpress import wordpress_comments
 from extractors.comments.wpdiscuz import wpdiscuz_comments
 from extractors.errors import EmptyInput, UndecodableInput
 
-__all__ = ["FAMILIES", "CommentExtraction", "extract_comment_tree"]
+__all__ = ["FAMILIES", "CommentExtraction", "comment_tree_of", "extract_comment_tree"]
 
 # The structured families, tried in this order; the first that finds a comment wins.
 FAMILIES: tuple[tuple[str, Callable[[HtmlElement], list[Found]]], ...] = (
@@ -58,6 +58,12 @@ def extract_comment_tree(html: bytes | str) -> CommentExtraction:
     root = trafilatura.load_html(html)  # the same decoding and repairs as the article extractor
     if root is None:
         raise UndecodableInput("HTML could not be parsed into a document tree")
+    return comment_tree_of(root)
+
+
+def comment_tree_of(root: HtmlElement) -> CommentExtraction:
+    """The comments of a page already parsed by `trafilatura.load_html`; `root` is only read, so the
+    caller can share one parse with its other readers."""
     for status, find in FAMILIES:
         if found := find(root):
             return CommentExtraction(numbered(found), status)

@@ -21,10 +21,11 @@ from extractors.comments.common import (
     optional_text,
     owned_machine_date,
     skipper,
+    with_class,
 )
 from extractors.dates import parse_published_date
 
-_DRUPAL_COMMENTS = XPath(f"//*[self::div or self::article][{has_class('comment')}]")
+_DRUPAL_COMMENTS = XPath(f"{with_class('comment')}[self::div or self::article]")
 # fmt: off
 _DRUPAL_FURNITURE = frozenset(
     {

@@ -6,27 +6,35 @@ from __future__ import annotations
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
-from extractors.comments.common import has_class
+from extractors.comments.common import with_class
 
+# The placeholders and loader scripts each embed leaves in the page.
+# fmt: off
+_EMBED_IDS = (
+    "disqus_thread", "dsq-comments", "coral_thread", "commento", "hyvor-talk-view", "remark42", "vuukle-comments",
+    "livefyre-comments",
+)
+_EMBED_CLASSES = ("fb-comments",)
+_EMBED_ATTRIBUTES = ("data-spot-id",)  # OpenWeb
+_EMBED_ELEMENTS = ("coral-talk", "hyvor-talk-comments", "vf-conversations")
+_EMBED_SCRIPT_SOURCES = (
+    "disqus.com", "coral", "openweb", "spot.im", "commento", "talk.hyvor.com", "utteranc.es", "giscus.app",
+)
+_EMBED_SCRIPT_TEXTS = (".disqus.com/embed.js", "Coral.createStreamEmbed")
+# fmt: on
+# One walk per kind of sign rather than one per sign, and ids and attributes found by walking the
+# attributes (`//@id[…]`), not by testing every element (see common.with_class): several times faster.
+_SCRIPT_TESTS = [f"contains(@src, '{source}')" for source in _EMBED_SCRIPT_SOURCES] + [
+    f"contains(., '{text}')" for text in _EMBED_SCRIPT_TEXTS
+]
 _JS_EMBED = XPath(
     " | ".join(
         (
-            "//*[@id='disqus_thread' or @id='dsq-comments']",
-            "//script[contains(@src, 'disqus.com') or contains(., '.disqus.com/embed.js')]",
-            "//*[@id='coral_thread']",
-            "//coral-talk",
-            "//script[contains(@src, 'coral') or contains(., 'Coral.createStreamEmbed')]",
-            "//*[@data-spot-id]",
-            "//script[contains(@src, 'openweb') or contains(@src, 'spot.im')]",
-            f"//*[{has_class('fb-comments')}]",
-            "//*[@id='commento']",
-            "//script[contains(@src, 'commento')]",
-            "//*[@id='hyvor-talk-view']",
-            "//hyvor-talk-comments",
-            "//script[contains(@src, 'talk.hyvor.com')]",
-            "//script[contains(@src, 'utteranc.es') or contains(@src, 'giscus.app')]",
-            "//*[@id='remark42' or @id='vuukle-comments' or @id='livefyre-comments']",
-            "//vf-conversations",
+            f"//@id[{' or '.join(f'.={name!r}' for name in _EMBED_IDS)}]",
+            with_class(*_EMBED_CLASSES),
+            *(f"//@{name}" for name in _EMBED_ATTRIBUTES),
+            *(f"//{name}" for name in _EMBED_ELEMENTS),
+            f"//script[{' or '.join(_SCRIPT_TESTS)}]",
         )
     )
 )

@@ -25,7 +25,7 @@ from extractors.dates import parse_machine_date
 
 # --- microdata ------------------------------------------------------------------------
 
-_ITEMS = XPath("//*[@itemscope]")
+_ITEMS = XPath("//@itemscope/parent::*")  # faster than //*[@itemscope], see common.with_class
 
 
 def _is_comment_item(item: HtmlElement) -> bool:

@@ -25,11 +25,12 @@ from extractors.comments.common import (
     owned,
     owned_machine_date,
     skipper,
+    with_class,
 )
 from extractors.dates import parse_published_date
 
 _WP_COMMENTS = XPath(
-    f"//*[self::ol or self::ul][{any_class('commentlist', 'comment-list')}]"
+    f"{with_class('commentlist', 'comment-list')}[self::ol or self::ul]"
     f"//li[{any_class('comment', 'pingback', 'trackback')}]"
 )
 # fmt: off

@@ -20,10 +20,11 @@ from extractors.comments.common import (
     nested_tree,
     normalised_id,
     optional_text,
+    with_class,
 )
 from extractors.dates import parse_machine_date, parse_published_date
 
-_WPD_COMMENTS = XPath(f"//div[{has_class('wpd-comment')}]")
+_WPD_COMMENTS = XPath(f"{with_class('wpd-comment')}[self::div]")
 _WPD_ID = re.compile(r"wpd-comm-(\d+)_(\d+)")
 _WPD_LEVEL = re.compile(r"\bwpd_comment_level-(\d+)\b")
 _WPD_TEXT = (XPath(f".//*[{has_class('wpd-comment-text')}]"),)

@@ -6,11 +6,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import trafilatura
 
 from extractors.errors import NoArticleText
 from extractors.html_page import extract_html_page
 
 PAGES = Path(__file__).parent / "pages"
+COMMENT_PAGES = Path(__file__).parent / "comment_pages"
 
 
 @pytest.fixture(scope="module")
@@ -69,3 +71,20 @@ def test_comments_come_as_a_tree_and_stay_out_of_the_body(wordpress_page):
     ]
     assert comments[1].published_at == datetime(2025, 3, 14, 12, 15, tzinfo=UTC)
     assert all(c.text not in wordpress_page.text for c in comments)
+
+
+def test_page_is_parsed_once_and_trafilatura_extracts_once(monkeypatch):
+    # The flat-text fallback page exercises every comment reader, the costliest path.
+    calls = {"load_html": 0, "bare_extraction": 0}
+    for name in calls:
+        original = getattr(trafilatura, name)
+
+        def counting(*args, _original=original, _name=name, **kwargs):
+            calls[_name] += 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(trafilatura, name, counting)
+    page = extract_html_page((COMMENT_PAGES / "flat_generic_section.html").read_bytes(), "flat.html")
+
+    assert page.comments_status == "flat_text" and page.comments
+    assert calls == {"load_html": 1, "bare_extraction": 1}
