@@ -33,6 +33,7 @@ class Exit(IntEnum):
     SOME_REJECTED = 1
     USAGE = 2  # typer's own code for bad arguments
     ALL_REJECTED = 3
+    NOT_RUNNING = 3  # `server status`: the code LSB init scripts' `status` gives for "not running"
     FAILED = 4  # the run could not happen: database busy, run in progress, checks failed
 
 
@@ -47,7 +48,7 @@ def fail(message: str) -> NoReturn:
 
 
 HELP_ORDER = (
-    "ingest", "monitor", "serve", "sql", "tables", "describe", "stats", "check", "diff",
+    "ingest", "monitor", "serve", "server", "sql", "tables", "describe", "stats", "check", "diff",
     "search", "export", "shell", "watch",
 )  # fmt: skip
 

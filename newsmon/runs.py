@@ -1,7 +1,11 @@
-"""Commands that run flows: `ingest`, `monitor`, `serve`."""
+"""Commands that run flows: `ingest`, `monitor`, `serve`.
+
+`ingest` and `monitor` run against the background Prefect server (newsmon/server.py), started
+on the first run, unless PREFECT_API_URL is set or NEWSMON_PREFECT_SERVER=ephemeral."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,6 +16,7 @@ if TYPE_CHECKING:
     from flows.summary import RunSummary
 
 from newsmon.app import DbOption, Exit, app, catalog_spec, console, fail, quiet_prefect_defaults
+from newsmon.server import background_mode, running_server_url, use_background_server
 
 
 @app.command()
@@ -32,9 +37,14 @@ def ingest(
         float | None,
         typer.Option(help="the run's time limit: URLs not fetched by then go back to the frontier, deferred"),
     ] = None,
+    reread: Annotated[
+        bool,
+        typer.Option("--reread", help="read every file again, even those unchanged since these extractors read them"),
+    ] = False,
 ) -> None:
     """Ingest seed dumps, saved HTML pages and URLs into the warehouse and print a summary."""
     quiet_prefect_defaults()
+    use_background_server()  # before prefect is imported: it reads PREFECT_API_URL then
     from flows.ingest import (
         ingest as ingest_flow,  # importing prefect is slow: only here
     )
@@ -44,6 +54,7 @@ def ingest(
         db_path=str(catalog_spec(db_path)),
         allow_private_hosts=True if allow_private_hosts else None,  # None: the setting decides
         max_minutes=max_minutes,
+        reread=reread,
     )
 
     _print_summary(summary, "newsmon ingest")
@@ -86,6 +97,7 @@ def monitor(
 ) -> None:
     """One monitor run now: poll due sources, fetch new and due articles, print a summary."""
     quiet_prefect_defaults()
+    use_background_server()  # before prefect is imported: it reads PREFECT_API_URL then
     from flows.monitor import monitor as monitor_flow
 
     summary = monitor_flow(
@@ -101,7 +113,10 @@ def monitor(
 @app.command()
 def serve(
     port: Annotated[
-        int, typer.Option(help="port of the local Prefect server started when PREFECT_API_URL is unset")
+        int,
+        typer.Option(
+            help="port of the local Prefect server started when PREFECT_API_URL is unset and no background server runs"
+        ),
     ] = 4200,
 ) -> None:
     """Run the deployments of deploy/prefect.yaml on their schedules from this process (Ctrl-C stops)."""
@@ -110,6 +125,8 @@ def serve(
     from newsmon.serve import prefect_api, read_deployments, serve_deployments
 
     specs = read_deployments()
+    if background_mode() and (background_url := running_server_url()):
+        os.environ["PREFECT_API_URL"] = background_url  # not a second server, wanting the same port
     try:
         with prefect_api(port, Path("data/prefect-server.log")) as api_url:
             console.print(

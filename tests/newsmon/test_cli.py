@@ -48,8 +48,10 @@ def test_ingest_prints_a_summary_that_matches_the_rows_loaded(db_path):
     assert printed["comments new flagged spam"] == spam
     assert printed["rejects"] == 0
     again = summary_counts(runner.invoke(app, ["ingest", str(SEEDS_DIR), "--db", str(db_path)]).output)
-    assert again["articles new"] == 0 and again["articles already known (exact duplicate)"] == 2
-    assert again["comments already known"] == comments
+    assert again["articles new"] == 0 and again["inputs unchanged (skipped, loaded before)"] == 2
+    reread = summary_counts(runner.invoke(app, ["ingest", str(SEEDS_DIR), "--db", str(db_path), "--reread"]).output)
+    assert reread["articles new"] == 0 and reread["articles already known (exact duplicate)"] == 2
+    assert reread["comments already known"] == comments
 
 
 @pytest.mark.usefixtures("prefect_engine")
@@ -154,7 +156,12 @@ def test_sql_reads_live_data_while_another_process_writes(db_path):
 def test_the_installed_command_ingests_seeds_end_to_end(tmp_path):
     """`newsmon ingest` as ops run it: its own process, its own temporary Prefect server."""
     newsmon = Path(sys.executable).with_name("newsmon")
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PREFECT_HOME": str(tmp_path / "prefect")}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "NEWSMON_PREFECT_SERVER": "ephemeral",  # no background server outliving the test
+    }
     shutil.copytree(SEEDS_DIR, tmp_path / "seeds")
     result = subprocess.run(
         [str(newsmon), "ingest"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300

@@ -14,7 +14,9 @@ PREFECT_STARTUP_S = 90
 
 
 def environment(home: Path, settings: dict[str, str] | None = None) -> dict[str, str]:
-    """The whole environment of a command run in `home`: nothing of the caller's but PATH."""
+    """The whole environment of a command run in `home`: nothing of the caller's but PATH.
+    Each run starts its own temporary Prefect server (NEWSMON_PREFECT_SERVER=ephemeral), so no
+    test leaves a background server running; tests of that server opt in through `settings`."""
     return {
         "PATH": "/usr/bin:/bin",
         "HOME": str(home),
@@ -22,6 +24,7 @@ def environment(home: Path, settings: dict[str, str] | None = None) -> dict[str,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": str(PREFECT_STARTUP_S),
         "PYTHONUNBUFFERED": "1",
+        "NEWSMON_PREFECT_SERVER": "ephemeral",
         **(settings or {}),
     }
 
