@@ -242,7 +242,11 @@ def extract_fetched(
 ) -> ExtractedFetches:
     """Extract and fingerprint a batch of fetched documents, in slices over the pool's processes
     when given. Pure, like extract_batch: safe to run again on another worker."""
-    if pool is None:
+    new_bodies = sum(
+        r.body is not None and not r.not_modified and extracted_before.get(t.url) != hashlib.sha256(r.body).hexdigest()
+        for t, r in zip(targets, results, strict=True)
+    )
+    if pool is None or new_bodies < 2 * FETCHED_PER_SLICE:  # a re-run of unchanged pages starts no processes
         return extract_fetched_slice(targets, results, extracted_before)
     starts = range(0, len(targets), FETCHED_PER_SLICE)
     slices = pool.map(

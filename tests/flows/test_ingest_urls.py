@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flows.ingest import ingest
+from flows.parallel import MIN_FILES_FOR_POOL
 from tests.support.http_server import Reply
 from tests.support.news_site import article_html, gzip_bomb, publish_feed, with_etag
 from tests.support.seeds import SEED_003
@@ -227,3 +228,18 @@ def test_a_page_served_again_with_the_same_bytes_is_not_extracted_again(http_ser
     after = dict(rows(db_path, "SELECT url, content_sha256 FROM urls"))
     assert after[urls[0]] == dict(before)[urls[0]] and after[urls[1]] != dict(before)[urls[1]]
     assert rows(db_path, "SELECT count(*) FROM sightings") == [(2,)]
+
+
+def test_pages_fetched_and_extracted_on_the_pool_load_as_in_one_process(http_server, db_path, tmp_path, monkeypatch):
+    count = MIN_FILES_FOR_POOL + 10  # enough for the pool, and more than one batch
+    for n in range(count):
+        http_server.route(f"/news/story-{n}", Reply(body=article_html(n, extra=f"<p>Only story {n} says {n}.</p>")))
+    url_list = tmp_path / "urls.txt"
+    url_list.write_text("".join(f"{http_server.url(f'/news/story-{n}')}\n" for n in range(count)))
+    query = "SELECT url, title, text, language FROM articles ORDER BY url"
+    monkeypatch.setenv("NEWSMON_EXTRACT_PROCESSES", "1")
+    alone = ingest(paths=[str(url_list)], db_path=str(tmp_path / "alone.sqlite"), allow_private_hosts=True)
+    monkeypatch.setenv("NEWSMON_EXTRACT_PROCESSES", "2")
+    pooled = ingest(paths=[str(url_list)], db_path=str(db_path), allow_private_hosts=True)
+    assert pooled.counts.articles_new == alone.counts.articles_new == count
+    assert rows(db_path, query) == rows(tmp_path / "alone.sqlite", query)
