@@ -48,13 +48,13 @@ def process_fetch_results(
                 )
             )
             continue
-        body_sha256 = hashlib.sha256(result.body or b"").hexdigest()
-        if result.not_modified or extracted_before.get(target.url) == body_sha256:
+        if _extracted_before(target.url, result, extracted_before):
             batch.not_modified += 1
             batch.visits.append(_visit(target, kind, result, not_modified=True))
             continue
         if kind == "unknown":
             kind = _KIND_BY_DETECTED[detect_source_kind(result.text or "", result.content_type)]
+        body_sha256 = _sha256(result.body)
         try:
             links = _handle_document(target, kind, result, batch)
         except Exception as error:  # one bad page (or a parser bug on it) must not stop the run
@@ -68,6 +68,25 @@ def process_fetch_results(
         batch.visits.append(_visit(target, kind, result, not_modified=unchanged, content_sha256=extracted))
         batch.discovered.extend(links)
     return batch
+
+
+def documents_to_extract(targets: list[Target], results: list[FetchResult], extracted_before: Mapping[str, str]) -> int:
+    """How many of `results` process_fetch_results will parse: bodies that are neither a 304
+    nor the body their URL's article was last extracted from. What a batch's extraction costs."""
+    return sum(
+        r.body is not None and not _extracted_before(t.url, r, extracted_before)
+        for t, r in zip(targets, results, strict=True)
+    )
+
+
+def _extracted_before(url: str, result: FetchResult, extracted_before: Mapping[str, str]) -> bool:
+    """A 304, or a 200 with the very body this URL's article was last extracted from."""
+    known = extracted_before.get(url)
+    return result.not_modified or (known is not None and known == _sha256(result.body))
+
+
+def _sha256(body: bytes | None) -> str:
+    return hashlib.sha256(body or b"").hexdigest()
 
 
 def _handle_document(target: Target, kind: str, result: FetchResult, batch: CrawlBatch) -> list[Target]:

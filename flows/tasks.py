@@ -18,7 +18,7 @@ from prefect.cache_policies import NONE
 from prefect.states import State
 
 from extractors.errors import DatabaseBusy, InputRejected, NewsmonError, WriteConflict
-from extractors.fetched import process_fetch_results
+from extractors.fetched import documents_to_extract, process_fetch_results
 from extractors.lineage import EXTRACTOR_VERSION
 from extractors.local_files import (
     InputFile,
@@ -111,7 +111,7 @@ def discover(paths: list[str], max_bytes: int, db_path: str, reread: bool = Fals
     (`reread`: read everything again)."""
     urls = [p for p in paths if is_url(p)]
     inputs, problems = discover_inputs([p for p in paths if not is_url(p)], max_bytes=max_bytes)
-    known = {} if reread else _known_states(db_path, [i.source for i in inputs])
+    known = {} if reread or not inputs else _known_states(db_path, [i.source for i in inputs])
     files, unchanged = [], 0
     for item in inputs:
         state = known.get(item.source)
@@ -242,11 +242,8 @@ def extract_fetched(
 ) -> ExtractedFetches:
     """Extract and fingerprint a batch of fetched documents, in slices over the pool's processes
     when given. Pure, like extract_batch: safe to run again on another worker."""
-    new_bodies = sum(
-        r.body is not None and not r.not_modified and extracted_before.get(t.url) != hashlib.sha256(r.body).hexdigest()
-        for t, r in zip(targets, results, strict=True)
-    )
-    if pool is None or new_bodies < 2 * FETCHED_PER_SLICE:  # a re-run of unchanged pages starts no processes
+    few = documents_to_extract(targets, results, extracted_before) < 2 * FETCHED_PER_SLICE
+    if pool is None or few:  # a re-run of unchanged pages starts no processes
         return extract_fetched_slice(targets, results, extracted_before)
     starts = range(0, len(targets), FETCHED_PER_SLICE)
     slices = pool.map(
