@@ -47,6 +47,12 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(Exit.FAILED)
 
 
+def usage_error(message: str) -> NoReturn:
+    """A mistake in what the user asked for (an argument, an id, SQL): one line, exit 2."""
+    errors.print(f"[red]error:[/red] {escape(message)}")
+    raise typer.Exit(Exit.USAGE)
+
+
 HELP_ORDER = (
     "ingest", "monitor", "serve", "server", "sql", "tables", "describe", "stats", "check", "diff",
     "search", "export", "shell", "watch",

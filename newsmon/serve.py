@@ -13,8 +13,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
+import typer
 import yaml
+
+from extractors.errors import ServiceError
+from newsmon.app import app, console, fail, quiet_prefect_defaults
+from newsmon.server import background_mode, running_server_url
 
 DEPLOYMENTS_FILE = Path("deploy/prefect.yaml")
 
@@ -80,3 +86,28 @@ def serve_deployments(specs: list[DeploymentSpec]) -> None:
             for spec in specs
         )
     )
+
+
+@app.command()
+def serve(
+    port: Annotated[
+        int,
+        typer.Option(
+            help="port of the local Prefect server started when PREFECT_API_URL is unset and no background server runs"
+        ),
+    ] = 4200,
+) -> None:
+    """Run the deployments of deploy/prefect.yaml on their schedules from this process (Ctrl-C stops)."""
+    quiet_prefect_defaults()
+    specs = read_deployments()
+    if background_mode() and (background_url := running_server_url()):
+        os.environ["PREFECT_API_URL"] = background_url  # not a second server, wanting the same port
+    try:
+        with prefect_api(port, Path("data/prefect-server.log")) as api_url:
+            console.print(
+                f"serving {', '.join(s.name for s in specs)} against {api_url} "
+                f"(UI: {api_url.removesuffix('/api')}); Ctrl-C stops"
+            )
+            serve_deployments(specs)
+    except ServiceError as exc:
+        fail(f"{exc}; see data/prefect-server.log")
