@@ -24,6 +24,7 @@ class RunSummary:
     input_rejects: int = 0  # rejects of inputs named by the user (not of URLs found on the way)
     urls_deferred: Counter[str] = field(default_factory=Counter)  # why -> URLs sent back to the frontier
     inputs_deferred: int = 0  # of those, URLs named by the user
+    notes: list[str] = field(default_factory=list)  # sentences a person should read under the counts
 
     @property
     def inputs_loaded(self) -> int:
@@ -69,6 +70,8 @@ class RunSummary:
             "|---|---:|",
             *(f"| {name} | {value} |" for name, value in self.rows()),
         ]
+        if self.notes:
+            lines += ["", *(f"- {note}" for note in self.notes)]
         if self.urls_deferred:
             lines += ["", "## Deferred to a later run, by reason", "", "| reason | URLs |", "|---|---:|"]
             lines += [f"| {reason} | {count} |" for reason, count in self.urls_deferred.most_common()]

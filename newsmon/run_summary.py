@@ -20,6 +20,8 @@ def print_summary(summary: RunSummary, title: str) -> None:
     for name, value in summary.rows():
         table.add_row(name, str(value))
     console.print(table)
+    for note in summary.notes:
+        console.print(note, markup=False)
     if summary.urls_deferred:
         reasons = ", ".join(f"{reason} {count}" for reason, count in summary.urls_deferred.most_common())
         console.print(
