@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import struct
 import unicodedata
 from collections import deque
 from collections.abc import Iterator
@@ -22,7 +23,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from datasketch import MinHash
 
 __all__ = [
     "LSH_BANDS",
@@ -47,7 +47,10 @@ NUM_PERM = 128
 LSH_BANDS = 32
 LSH_ROWS = NUM_PERM // LSH_BANDS  # 4 rows per band: a pair at Jaccard 0.7 becomes a candidate with p > 0.999
 MINHASH_SEED = 1
-MINHASH_SCHEME = "affine32"  # pinned: a datasketch upgrade must not silently change stored signatures
+# The stored signatures are datasketch 2.0's MinHash(num_perm=128, seed=1, scheme="affine32") of
+# the shingles, computed here with numpy alone: importing datasketch imports scipy (0.65 s in every
+# process). tests/warehouse/test_minhash.py holds the two equal.
+_ROW_INDEX = struct.Struct("<I")
 
 _WHITESPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
@@ -112,16 +115,32 @@ def shingles(text: str, chunk_size: int = 8192) -> Iterator[list[bytes]]:
 
 
 @lru_cache(maxsize=1)
-def _permutations():
-    # Generating the permutations is the slow part of MinHash(); share one set.
-    return MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME).permutations
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """affine32: h -> a*h + b mod 2^32 with `a` odd (a bijection), drawn as datasketch draws them."""
+    random = np.random.RandomState(MINHASH_SEED)
+    a = random.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = random.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+def _premixed_hashes(chunk: list[bytes]) -> np.ndarray:
+    """The first 4 bytes of each shingle's SHA-1 (little-endian), through MurmurHash3's fmix32."""
+    h = np.fromiter((_ROW_INDEX.unpack_from(hashlib.sha1(s).digest())[0] for s in chunk), np.uint32, len(chunk))
+    h ^= h >> np.uint32(16)
+    h *= np.uint32(0x85EBCA6B)
+    h ^= h >> np.uint32(13)
+    h *= np.uint32(0xC2B2AE35)
+    h ^= h >> np.uint32(16)
+    return h
 
 
 def minhash_signature(text: str) -> np.ndarray:
-    minhash = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME, permutations=_permutations())
-    for chunk in shingles(text):  # datasketch holds NUM_PERM × chunk hashes at a time: bounded
-        minhash.update_batch(chunk)
-    return minhash.hashvalues.astype(np.uint32)
+    a, b = _permutations()
+    signature = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
+    for chunk in shingles(text):  # NUM_PERM × chunk hashes at a time: bounded
+        permuted = _premixed_hashes(chunk)[:, None] * a + b  # uint32 arithmetic wraps: mod 2^32
+        np.minimum(signature, permuted.min(axis=0), out=signature)
+    return signature
 
 
 def lsh_buckets(signature: np.ndarray) -> list[tuple[int, int]]:
