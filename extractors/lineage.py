@@ -6,5 +6,5 @@ from __future__ import annotations
 from importlib.metadata import version
 
 # Bump when a change to the parsers should re-read files that have not changed.
-EXTRACTORS_REVISION = 1
+EXTRACTORS_REVISION = 2
 EXTRACTOR_VERSION = f"newsmon-extractors {EXTRACTORS_REVISION}; trafilatura {version('trafilatura')}"

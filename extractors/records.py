@@ -52,6 +52,7 @@ class ParsedComment:
     spam_reason: str | None = None  # None = not spam; else why it was flagged
     page_comment_id: str | None = None  # the page's own id, e.g. "comment-1234", when it has one
     kind: str = "comment"  # comment | pingback | trackback
+    published_raw: str | None = None  # the date as the page states it (attribute value or shown text)
 
     @property
     def is_spam(self) -> bool:

@@ -1,17 +1,21 @@
 """Flag reader comments that are spam, from their text alone.
 
-Each signal below is a named test; a comment is spam when every signal of one of the
-combinations in `_SPAM_WHEN` fired. Single weak signals (a dollar rate, "click here",
-a link) occur in ordinary comments, so on their own they never flag anything.
-Repetition of one comment across articles is detected in the database, not here.
+The signals (named tests on the text) and the rules (which signals together make spam) are data,
+in extractors/spam_rules.toml; the few tests that need code are CHECKS below. A comment is spam
+when one rule matches; its reason lists every signal that fired. Repetition of one comment across
+articles is detected in the database, not here.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from importlib import resources
+
+__all__ = ["BASELINE_RULES", "RULES", "SIGNALS", "Rule", "classify_comment", "fired_signals", "matching_rules"]
 
 _URL_OR_DOMAIN = re.compile(
     r"https?://\S+|\bwww\.\S+"
@@ -20,20 +24,6 @@ _URL_OR_DOMAIN = re.compile(
 )
 # Inside a token already written in look-alike letters any TLD is suspicious enough.
 _DOMAIN_ANY_TLD = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b", re.IGNORECASE)
-
-_MONEY = r"\$\s?\d[\d,]*(?:\.\d+)?\s?k?"
-_TIME_UNIT = r"(?:hour|hr|h|day|week|month|mo)\b"
-
-
-@dataclass(frozen=True)
-class _Signal:
-    code: str
-    fired: Callable[[str], bool]
-
-
-def _matches(pattern: str) -> Callable[[str], bool]:
-    compiled = re.compile(pattern, re.IGNORECASE)
-    return lambda text: compiled.search(text) is not None
 
 
 def _has_lookalike_link(text: str) -> bool:
@@ -64,47 +54,66 @@ def _is_link_heavy(text: str) -> bool:
     return len(links) >= 3 or (bool(links) and sum(map(len, links)) > len(text.strip()) / 2)
 
 
-# Order here is the order of codes in the reason string.
-_SIGNALS: tuple[_Signal, ...] = (
-    _Signal("obfuscated_link", _has_lookalike_link),
-    _Signal("link_heavy", _is_link_heavy),
-    _Signal("link", lambda text: _URL_OR_DOMAIN.search(text) is not None),
-    # "$220 an hour", "$22,000/Month", "$15k monthly", "$100h", "earned $17,529", "make up to $220"
-    _Signal(
-        "earnings_offer",
-        _matches(
-            rf"{_MONEY}\s*(?:/\s*|an?\s+|per\s+)?{_TIME_UNIT}"
-            rf"|{_MONEY}\s*(?:hourly|daily|weekly|monthly)"
-            rf"|\b(?:earn(?:ed|ing|s)?|mak(?:e|es|ing)|made|bring in|income of)\s+"
-            rf"(?:(?:over|up to|around|about|at least)\s+)?{_MONEY}"
-        ),
-    ),
-    _Signal(
-        "work_from_home",
-        _matches(r"\bwork(?:ing|ed)?\s+(?:from|at)\s+(?:my\s+)?home\b|\bonline\s+job\b|\bhome[- ]based\b"),
-    ),
-    # "check it", "Open This", "sharing this link", "instructions provided here", arrows pointing at a link
-    _Signal(
-        "call_to_action",
-        _matches(
-            r"\b(?:click|open|visit|check)\s+(?:it|this|here|out)\b|\bthis\s+link\b|\binstructions\s+provided\b|[→➤]"
-        ),
-    ),
-)
+# The signals of spam_rules.toml that are code rather than patterns.
+CHECKS: dict[str, Callable[[str], bool]] = {
+    "lookalike_link": _has_lookalike_link,
+    "link_heavy": _is_link_heavy,
+    "link": lambda text: _URL_OR_DOMAIN.search(text) is not None,
+}
 
-# A comment is spam when all signals of at least one combination fired.
-_SPAM_WHEN: tuple[frozenset[str], ...] = (
-    frozenset({"obfuscated_link"}),
-    frozenset({"link_heavy"}),
-    frozenset({"earnings_offer", "link"}),
-    frozenset({"earnings_offer", "work_from_home"}),
-    frozenset({"earnings_offer", "call_to_action"}),
-)
+
+@dataclass(frozen=True)
+class Rule:
+    """Spam when every signal of `all` fired and, if `any` is not empty, at least one of `any`."""
+
+    name: str
+    all: frozenset[str]
+    any: frozenset[str] = frozenset()
+    baseline: bool = False  # one of the rules from before the campaign rules (bench/spam.py)
+
+    def matches(self, fired: Collection[str]) -> bool:
+        return self.all <= set(fired) and (not self.any or not self.any.isdisjoint(fired))
+
+
+def _load_rules() -> tuple[dict[str, Callable[[str], bool]], tuple[Rule, ...]]:
+    data = tomllib.loads(resources.files("extractors").joinpath("spam_rules.toml").read_text(encoding="utf-8"))
+    signals = {name: _signal_test(name, spec) for name, spec in data["signals"].items()}
+    rules = tuple(
+        Rule(rule["name"], frozenset(rule["all"]), frozenset(rule.get("any", ())), rule.get("baseline", False))
+        for rule in data["rules"]
+    )
+    unknown = {name for rule in rules for name in rule.all | rule.any} - signals.keys()
+    if unknown:
+        raise ValueError(f"spam_rules.toml: rules name unknown signals {sorted(unknown)}")
+    return signals, rules
+
+
+def _signal_test(name: str, spec: dict) -> Callable[[str], bool]:
+    if "check" in spec:
+        return CHECKS[spec["check"]]
+    if not spec.get("patterns"):
+        raise ValueError(f"spam_rules.toml: signal {name} has neither patterns nor a check")
+    compiled = re.compile("|".join(f"(?:{pattern})" for pattern in spec["patterns"]), re.IGNORECASE)
+    return lambda text: compiled.search(text) is not None
+
+
+SIGNALS, RULES = _load_rules()
+BASELINE_RULES = tuple(rule for rule in RULES if rule.baseline)
+
+
+def fired_signals(text: str) -> list[str]:
+    """The names of the signals that fire on `text`, in the order of spam_rules.toml."""
+    return [name for name, fires in SIGNALS.items() if fires(text)]
+
+
+def matching_rules(text: str, rules: Collection[Rule] = RULES) -> list[str]:
+    fired = fired_signals(text)
+    return [rule.name for rule in rules if rule.matches(fired)]
 
 
 def classify_comment(text: str) -> str | None:
     """None for an ordinary comment, else the fired signal codes, e.g. "obfuscated_link,earnings_offer"."""
-    fired = [signal.code for signal in _SIGNALS if signal.fired(text)]
-    if any(combination <= set(fired) for combination in _SPAM_WHEN):
+    fired = fired_signals(text)
+    if any(rule.matches(fired) for rule in RULES):
         return ",".join(fired)
     return None

@@ -3,6 +3,8 @@
 - A comment's id hashes its article, parent and normalised text (or the page's own id):
   the same comment in a later snapshot is the same row (warehouse/dedup.py).
 - The same substantial text under many articles is a spam campaign: every copy is flagged.
+  Near-duplicate copies of one article (a syndicated story) count as one article: a comment
+  that travels with the copies is not repeated across articles.
 - A newer snapshot that no longer shows a comment sets its removed_at; comments are never deleted.
 - Each distinct set of comments an article showed is one `comment_snapshots` row.
 """
@@ -22,8 +24,8 @@ from warehouse.timeutil import utc_naive
 
 __all__ = ["REPEATED_COMMENT_MIN_ARTICLES", "REPEATED_COMMENT_MIN_CHARS", "write_comments"]
 
-# A text of at least this many characters under this many articles is a spam campaign;
-# shorter texts ("Agreed!", "Thanks for this") repeat innocently.
+# A text of at least this many characters under this many articles (near-duplicate copies of one
+# article counting once) is a spam campaign; shorter texts ("Agreed!", "Thanks for this") repeat innocently.
 REPEATED_COMMENT_MIN_CHARS = 40
 REPEATED_COMMENT_MIN_ARTICLES = 3
 
@@ -91,6 +93,7 @@ def _comment_rows(article_id: str, page: ParsedPage, rows: dict[str, dict], run_
                 "position": comment.position,
                 "author": comment.author,
                 "published_at": utc_naive(comment.published_at),
+                "published_raw": comment.published_raw,
                 "text": comment.text,
                 "content_hash": content_hash,
                 "is_spam": comment.is_spam,
@@ -107,7 +110,11 @@ def _comment_rows(article_id: str, page: ParsedPage, rows: dict[str, dict], run_
 
 
 def _flag_repeated_comments(con: duckdb.DuckDBPyConnection, content_hashes: set[str]) -> None:
-    """The same substantial text under many articles is a campaign: flag every copy as spam."""
+    """The same substantial text under many articles is a campaign: flag every copy as spam.
+
+    Articles are counted by near-duplicate cluster (`duplicate_of` names the cluster's first
+    article): the copies of one syndicated story carry the same comments without any campaign.
+    """
     if not content_hashes:
         return
     con.execute(
@@ -115,9 +122,9 @@ def _flag_repeated_comments(con: duckdb.DuckDBPyConnection, content_hashes: set[
            SET is_spam = true,
                spam_reason = concat_ws(',', spam_reason, 'repeated_across_articles')
            WHERE content_hash IN (
-                 SELECT content_hash FROM comments
-                 WHERE content_hash IN (SELECT unnest(?)) AND length(text) >= ?
-                 GROUP BY content_hash HAVING count(DISTINCT article_id) >= ?)
+                 SELECT c.content_hash FROM comments c JOIN articles a ON a.article_id = c.article_id
+                 WHERE c.content_hash IN (SELECT unnest(?)) AND length(c.text) >= ?
+                 GROUP BY c.content_hash HAVING count(DISTINCT coalesce(a.duplicate_of, a.article_id)) >= ?)
              AND coalesce(spam_reason, '') NOT LIKE '%repeated_across_articles%'""",
         [list(content_hashes), REPEATED_COMMENT_MIN_CHARS, REPEATED_COMMENT_MIN_ARTICLES],
     )

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
 
 from lxml.etree import XPath, _Element
 from lxml.html import HtmlElement
 
-from extractors.dates import parse_machine_date
+from extractors.dates import StatedDate, split_author_date, stated_machine_date
 from extractors.records import ParsedComment
 from extractors.spam import classify_comment
 
@@ -32,9 +31,9 @@ class Fields:
 
     text: str
     author: str | None = None
-    published_at: datetime | None = None
+    published: StatedDate | None = None
     page_comment_id: str | None = None
-    kind: str = "comment"
+    kind: str = "comment"  # comment | pingback | trackback
 
 
 @dataclass(frozen=True)
@@ -47,20 +46,34 @@ class Found:
 
 
 def numbered(found: list[Found]) -> tuple[ParsedComment, ...]:
-    return tuple(
-        ParsedComment(
-            position=position,
-            depth=comment.depth,
-            parent_position=comment.parent,
-            text=comment.fields.text,
-            author=comment.fields.author,
-            published_at=comment.fields.published_at,
-            spam_reason=classify_comment(comment.fields.text),
-            page_comment_id=comment.fields.page_comment_id,
-            kind=comment.fields.kind,
-        )
-        for position, comment in enumerate(found)
+    return tuple(_parsed(position, entry.depth, entry.parent, entry.fields) for position, entry in enumerate(found))
+
+
+def _parsed(position: int, depth: int, parent: int | None, fields: Fields) -> ParsedComment:
+    fields = _with_name_only(fields)
+    return ParsedComment(
+        position=position,
+        depth=depth,
+        parent_position=parent,
+        text=fields.text,
+        author=fields.author,
+        published_at=fields.published.value if fields.published else None,
+        spam_reason=classify_comment(fields.text) if fields.kind == "comment" else None,
+        page_comment_id=fields.page_comment_id,
+        kind=fields.kind,
+        published_raw=fields.published.raw if fields.published else None,
     )
+
+
+def _with_name_only(fields: Fields) -> Fields:
+    """The author as a name: some themes print the date ("Rolf 29.07.2020 // 12:56") or a "says:" inside
+    the author element; the date becomes the comment's date when the page gives none elsewhere. A
+    linkback's author is the linking page's title: only a "Pingback:" label is taken off it (a title
+    may well end in a date)."""
+    if fields.kind != "comment":
+        return replace(fields, author=LINKBACK_LABEL.sub("", fields.author or "") or None)
+    name, stated = split_author_date(fields.author)
+    return replace(fields, author=name, published=fields.published or stated)
 
 
 def nearest(element: _Element, among: Collection[_Element]) -> _Element | None:
@@ -128,13 +141,54 @@ def first_owned(comment: HtmlElement, paths: tuple[XPath, ...], comments: Collec
     return next((match for path in paths for match in owned(comment, path, comments)), None)
 
 
-def owned_machine_date(comment: HtmlElement, path: XPath, comments: Collection[_Element]) -> datetime | None:
+def owned_machine_date(comment: HtmlElement, path: XPath, comments: Collection[_Element]) -> StatedDate | None:
     """The first date read from the attribute values `path` selects (`.//time/@datetime`…) in the
     comment's own markup, not in a reply nested inside it."""
     for value in path(comment):
-        if nearest(value.getparent(), comments) is comment and (date := parse_machine_date(value)):
+        if nearest(value.getparent(), comments) is comment and (date := stated_machine_date(value)):
             return date
     return None
+
+
+# --- pingbacks and trackbacks ---------------------------------------------------------
+
+# WordPress's comment_class() names the type (`pingback`, `trackback`); some themes put it on an
+# inner article/div rather than the li, or write it as `comment-type-pingback`.
+_LINKBACK_CLASSES = {
+    "pingback": "pingback",
+    "trackback": "trackback",
+    "comment-type-pingback": "pingback",
+    "comment-type-trackback": "trackback",
+    "type-pingback": "pingback",
+    "type-trackback": "trackback",
+}
+LINKBACK_LABEL = re.compile(r"^\s*(pingback|trackback)\s*:\s*", re.IGNORECASE)
+# WordPress stores a pingback's content as "[…] the linking page's sentence […]".
+_EXCERPT_SHAPE = re.compile(r"^\[(?:…|\.\.\.|&hellip;)\].*\[(?:…|\.\.\.|&hellip;)\]$", re.DOTALL)
+_OUTSIDE_LINKS = XPath(".//a[starts-with(@href, 'http://') or starts-with(@href, 'https://')]/@href")
+# Links of the comment's own furniture, not to the linking site: its permalink, Reply and Edit.
+_OWN_LINK = re.compile(r"#comment-|[?&]replytocom=|/wp-admin/")
+
+
+def linkback_kind(element: HtmlElement, comments: Collection[_Element], text: str, author: str | None) -> str:
+    """'pingback' or 'trackback' for a linkback, else 'comment'.
+
+    By the classes of the comment element or of its wrapper (the child element holding the entry);
+    on themes that drop the class, by a "Pingback:"/"Trackback:" label before the author or the
+    text, or by the shape WordPress gives a pingback's content: a "[…] excerpt […]" by an entry that
+    links to another page.
+    """
+    for node in (element, *(child for child in element if isinstance(child.tag, str) and child not in comments)):
+        if labelled := classes(node) & _LINKBACK_CLASSES.keys():
+            return _LINKBACK_CLASSES[min(labelled)]
+    if label := LINKBACK_LABEL.match(author or "") or LINKBACK_LABEL.match(text):
+        return label[1].lower()
+    if _EXCERPT_SHAPE.match(text.strip()) and any(
+        not _OWN_LINK.search(href) and nearest(href.getparent(), comments) is element
+        for href in _OUTSIDE_LINKS(element)
+    ):
+        return "pingback"
+    return "comment"
 
 
 # Never reader text: code, media and form controls (the "Reply" of many themes is a <button>).

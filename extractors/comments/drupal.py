@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from lxml.etree import XPath
 from lxml.html import HtmlElement
@@ -16,6 +15,7 @@ from extractors.comments.common import (
     first_owned,
     has_class,
     inline_text,
+    linkback_kind,
     nested_tree,
     normalised_id,
     optional_text,
@@ -23,7 +23,7 @@ from extractors.comments.common import (
     skipper,
     with_class,
 )
-from extractors.dates import parse_published_date
+from extractors.dates import StatedDate, stated_published_date
 
 _DRUPAL_COMMENTS = XPath(f"{with_class('comment')}[self::div or self::article]")
 # fmt: off
@@ -65,12 +65,15 @@ def _drupal_parent(block: HtmlElement, comments: set[HtmlElement]) -> HtmlElemen
 def _drupal_fields(block: HtmlElement, comments: set[HtmlElement]) -> Fields:
     skip = skipper(comments, _DRUPAL_FURNITURE)
     content = first_owned(block, _DRUPAL_CONTENT, comments)
-    author = first_owned(block, _DRUPAL_AUTHOR, comments)
+    text = element_text(content if content is not None else block, skip)
+    author = _NOT_VERIFIED.sub("", optional_text(first_owned(block, _DRUPAL_AUTHOR, comments)) or "") or None
     return Fields(
-        text=element_text(content if content is not None else block, skip),
-        author=_NOT_VERIFIED.sub("", optional_text(author) or "") or None,
-        published_at=_drupal_date(block, comments),
+        text=text,
+        author=author,
+        published=_drupal_date(block, comments),
         page_comment_id=normalised_id(block.get("id") or _anchor_id(block)),
+        # WordPress themes built on `div.comment` blocks land here too, pingbacks included.
+        kind=linkback_kind(block, comments, text, author),
     )
 
 
@@ -80,8 +83,8 @@ def _anchor_id(block: HtmlElement) -> str | None:
     return previous.get("id") if previous is not None and previous.tag == "a" else None
 
 
-def _drupal_date(block: HtmlElement, comments: set[HtmlElement]) -> datetime | None:
+def _drupal_date(block: HtmlElement, comments: set[HtmlElement]) -> StatedDate | None:
     if date := owned_machine_date(block, _DRUPAL_MACHINE_DATE, comments):
         return date
     shown = first_owned(block, _DRUPAL_DISPLAY_DATE, comments)
-    return parse_published_date(inline_text(shown), fuzzy=True) if shown is not None else None
+    return stated_published_date(inline_text(shown), fuzzy=True) if shown is not None else None

@@ -12,16 +12,18 @@ from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from extractors.comments.common import (
+    LINKBACK_LABEL,
     Fields,
     Found,
     element_text,
     inline_text,
+    linkback_kind,
     nearest,
     nested_tree,
     normalised_id,
     optional_text,
 )
-from extractors.dates import parse_machine_date
+from extractors.dates import stated_machine_date
 
 # --- microdata ------------------------------------------------------------------------
 
@@ -65,11 +67,14 @@ def _first_property(item: HtmlElement, names: tuple[str, ...], items: set[HtmlEl
 def _microdata_fields(item: HtmlElement, items: set[HtmlElement]) -> Fields:
     text = _first_property(item, ("text", "articleBody"), items)
     date = _first_property(item, ("dateCreated", "datePublished"), items)
+    body = _microdata_text(text, items) if text is not None else ""
+    author = _microdata_author(item, items)
     return Fields(
-        text=_microdata_text(text, items) if text is not None else "",
-        author=_microdata_author(item, items),
-        published_at=parse_machine_date(_property_value(date)) if date is not None else None,
+        text=body,
+        author=author,
+        published=stated_machine_date(_property_value(date)) if date is not None else None,
         page_comment_id=_microdata_id(item, items),
+        kind=linkback_kind(item, items, body, author),
     )
 
 
@@ -163,11 +168,15 @@ def _resolved(entry: object, by_id: dict[str, dict]) -> object:
 
 def _jsonld_fields(node: dict) -> Fields:
     identifier = node.get("@id") or node.get("url")
+    text = _jsonld_text(node.get("text"))
+    author = _jsonld_author(node.get("author"))
+    label = LINKBACK_LABEL.match(author or "") or LINKBACK_LABEL.match(text)  # no classes or links to go by
     return Fields(
-        text=_jsonld_text(node.get("text")),
-        author=_jsonld_author(node.get("author")),
-        published_at=parse_machine_date(_string(node.get("dateCreated")) or _string(node.get("datePublished"))),
+        text=text,
+        author=author,
+        published=stated_machine_date(_string(node.get("dateCreated")) or _string(node.get("datePublished"))),
         page_comment_id=identifier if isinstance(identifier, str) else None,
+        kind=label[1].lower() if label else "comment",
     )
 
 

@@ -1,10 +1,8 @@
 """WordPress core comment lists: `ol.commentlist` / `ol.comment-list` of `li.comment`, `li.pingback`,
-`li.trackback`, replies in `ul.children`; including themes that put the id on an inner element
-(Twenty Ten's `div#comment-N`, `article#div-comment-N`), Genesis and tagDiv "Newspaper"."""
+`li.trackback`, replies in `ul.children`; including themes that put the id or the classes on an inner
+element (Twenty Ten's `div#comment-N`, `article#div-comment-N`), Genesis and tagDiv "Newspaper"."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from lxml.etree import XPath
 from lxml.html import HtmlElement
@@ -14,11 +12,11 @@ from extractors.comments.common import (
     Fields,
     Found,
     any_class,
-    classes,
     element_text,
     first_owned,
     has_class,
     inline_text,
+    linkback_kind,
     nested_tree,
     normalised_id,
     optional_text,
@@ -27,11 +25,12 @@ from extractors.comments.common import (
     skipper,
     with_class,
 )
-from extractors.dates import parse_published_date
+from extractors.dates import StatedDate, stated_published_date
 
+_ENTRY_CLASSES = any_class("comment", "pingback", "trackback")
+# The li carries comment_class(), or (some themes) the article/div right inside it does.
 _WP_COMMENTS = XPath(
-    f"{with_class('commentlist', 'comment-list')}[self::ol or self::ul]"
-    f"//li[{any_class('comment', 'pingback', 'trackback')}]"
+    f"{with_class('commentlist', 'comment-list')}[self::ol or self::ul]//li[{_ENTRY_CLASSES} or *[{_ENTRY_CLASSES}]]"
 )
 # fmt: off
 _WP_FURNITURE = frozenset(
@@ -54,7 +53,7 @@ _WP_AUTHOR = tuple(
         f".//*[{has_class('comment-author')}]",
     )
 )
-_PINGBACK_SOURCE = (XPath(f".//a[{has_class('url')}]"),)  # WordPress stores the linking page's title as the author
+_PINGBACK_SOURCE = (XPath(f".//a[{has_class('url')}]"),)
 _WP_MACHINE_DATE = XPath(".//time[@datetime]/@datetime | .//time[@pubdate]/@pubdate")
 _WP_DISPLAY_DATE = XPath(f".//*[{any_class('comment-metadata', 'commentmetadata', 'comment-meta')}]//a")
 _ANY_ID = XPath(".//*[@id]")
@@ -65,26 +64,28 @@ def wordpress_comments(root: HtmlElement) -> list[Found]:
 
 
 def _wordpress_fields(li: HtmlElement, comments: set[HtmlElement]) -> Fields:
-    kind = next((kind for kind in ("pingback", "trackback") if kind in classes(li)), "comment")
-    skip = skipper(comments, _WP_FURNITURE)
     content = first_owned(li, _WP_CONTENT, comments)
-    author_paths = _PINGBACK_SOURCE + _WP_AUTHOR if kind != "comment" else _WP_AUTHOR
-    author = first_owned(li, author_paths, comments)
+    text = element_text(content if content is not None else li, skipper(comments, _WP_FURNITURE))
+    author_skip = skipper(comments, frozenset({"says", "avatar"}))
+    author = optional_text(first_owned(li, _WP_AUTHOR, comments), author_skip)
+    kind = linkback_kind(li, comments, text, author)
+    if kind != "comment":  # WordPress stores the linking page's title as the author, linked
+        author = optional_text(first_owned(li, _PINGBACK_SOURCE + _WP_AUTHOR, comments), author_skip)
     return Fields(
-        text=element_text(content if content is not None else li, skip),
-        author=optional_text(author, skipper(comments, frozenset({"says", "avatar"}))),
-        published_at=_wordpress_date(li, comments),
+        text=text,
+        author=author,
+        published=_wordpress_date(li, comments),
         page_comment_id=_wordpress_id(li, comments),
         kind=kind,
     )
 
 
-def _wordpress_date(li: HtmlElement, comments: set[HtmlElement]) -> datetime | None:
+def _wordpress_date(li: HtmlElement, comments: set[HtmlElement]) -> StatedDate | None:
     if date := owned_machine_date(li, _WP_MACHINE_DATE, comments):
         return date
     # Older themes print the date only as the text of the permalink in the meta line.
     for link in owned(li, _WP_DISPLAY_DATE, comments):
-        if date := parse_published_date(inline_text(link), fuzzy=True):
+        if date := stated_published_date(inline_text(link), fuzzy=True):
             return date
     return None
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
 
 from lxml.etree import XPath
 from lxml.html import HtmlElement
@@ -16,13 +15,14 @@ from extractors.comments.common import (
     first_owned,
     has_class,
     inline_text,
+    linkback_kind,
     nearest,
     nested_tree,
     normalised_id,
     optional_text,
     with_class,
 )
-from extractors.dates import parse_machine_date, parse_published_date
+from extractors.dates import StatedDate, stated_machine_date, stated_published_date
 
 _WPD_COMMENTS = XPath(f"{with_class('wpd-comment')}[self::div]")
 _WPD_ID = re.compile(r"wpd-comm-(\d+)_(\d+)")
@@ -66,19 +66,22 @@ def _wpdiscuz_fields(block: HtmlElement, comments: set[HtmlElement]) -> Fields:
     text = first_owned(block, _WPD_TEXT, comments)
     author = first_owned(block, _WPD_AUTHOR, comments)
     date = first_owned(block, _WPD_DATE, comments)
+    body = element_text(text, lambda element: element in comments) if text is not None else ""
+    name = optional_text(author)
     return Fields(
-        text=element_text(text, lambda element: element in comments) if text is not None else "",
-        author=optional_text(author),
-        published_at=_wpdiscuz_date(date) if date is not None else None,
+        text=body,
+        author=name,
+        published=_wpdiscuz_date(date) if date is not None else None,
         page_comment_id=normalised_id(block.get("id")),
+        kind=linkback_kind(block, comments, body, name),
     )
 
 
-def _wpdiscuz_date(date: HtmlElement) -> datetime | None:
+def _wpdiscuz_date(date: HtmlElement) -> StatedDate | None:
     """The exact date is in a `<time>` or the `title`; the visible text is often "3 days ago"."""
     machine = next(iter(_DATETIME_ATTRIBUTE(date)), None)
     return (
-        parse_machine_date(machine)
-        or parse_published_date(date.get("title"), fuzzy=True)
-        or parse_published_date(inline_text(date), fuzzy=True)
+        stated_machine_date(machine)
+        or stated_published_date(date.get("title"), fuzzy=True)
+        or stated_published_date(inline_text(date), fuzzy=True)
     )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import lxml.html
@@ -9,6 +10,7 @@ import trafilatura
 
 from extractors.comments import FAMILIES, CommentExtraction, comment_tree_of, extract_comment_tree
 from extractors.comments.flat_text import _trafilatura_paragraph, flat_text_comments
+from extractors.dates import split_author_date
 from extractors.errors import EmptyInput
 from extractors.html_page import extract_html_page
 from extractors.records import ParsedComment
@@ -34,8 +36,8 @@ def _document(body: str, head: str = "") -> str:
     )
 
 
-def _as_labelled(comment: ParsedComment) -> dict:
-    return {
+def _as_labelled(comment: ParsedComment, entry: dict) -> dict:
+    labelled = {
         "page_comment_id": comment.page_comment_id,
         "author": comment.author,
         "published_at": comment.published_at.isoformat() if comment.published_at else None,
@@ -44,11 +46,14 @@ def _as_labelled(comment: ParsedComment) -> dict:
         "kind": comment.kind,
         "spam": comment.is_spam,
     }
+    # Labels written since `published_raw` exists state it; older labels do not.
+    return labelled | ({"published_raw": comment.published_raw} if "published_raw" in entry else {})
 
 
 def _expected(entry: dict) -> dict:
     fields = ("page_comment_id", "author", "published_at", "parent", "depth", "kind")
-    return {field: entry[field] for field in fields} | {"spam": entry.get("spam", False)}
+    optional = {"published_raw": entry["published_raw"]} if "published_raw" in entry else {}
+    return {field: entry[field] for field in fields} | {"spam": entry.get("spam", False)} | optional
 
 
 def test_every_family_and_status_is_in_the_labelled_set() -> None:
@@ -69,7 +74,9 @@ def test_labelled_page_gives_the_expected_tree(name: str) -> None:
     result = extract_comment_tree(_page(name))
 
     assert result.status == label["family"]
-    assert [_as_labelled(comment) for comment in result.comments] == [_expected(entry) for entry in label["comments"]]
+    assert len(result.comments) == len(label["comments"])
+    labelled = [_as_labelled(comment, entry) for comment, entry in zip(result.comments, label["comments"], strict=True)]
+    assert labelled == [_expected(entry) for entry in label["comments"]]
     for position, (comment, entry) in enumerate(zip(result.comments, label["comments"], strict=True)):
         assert comment.position == position
         assert comment.text.startswith(entry["text_startswith"]), (position, comment.text)
@@ -137,6 +144,103 @@ def test_pingbacks_and_trackbacks_are_kept_with_their_kind() -> None:
         ("trackback", "comment-109"),
     ]
     assert comments[-2].text == "Pingback: Weekly roundup: bike lanes across the valley | Valley Cycling"
+
+
+@pytest.mark.parametrize(
+    ("shown", "name", "raw", "date"),
+    [
+        ("Rolf Buckpesch 29.07.2020 // 12:56", "Rolf Buckpesch", "29.07.2020 // 12:56", datetime(2020, 7, 29, 12, 56)),
+        ("Jutta 05.08.2020 // 09:15", "Jutta", "05.08.2020 // 09:15", datetime(2020, 8, 5, 9, 15)),  # day first
+        (
+            "Priya on July 29, 2020 at 12:56 pm said:",
+            "Priya",
+            "July 29, 2020 at 12:56 pm",
+            datetime(2020, 7, 29, 12, 56),
+        ),
+        ("Anna sagt: 29. Juli 2020 um 13:40 Uhr", "Anna", "29. Juli 2020 um 13:40 Uhr", datetime(2020, 7, 29, 13, 40)),
+        ("Tomasz Nowak 2020-07-31 18:02", "Tomasz Nowak", "2020-07-31 18:02", datetime(2020, 7, 31, 18, 2)),
+        ("Sanne – 29-07-2020 14:10", "Sanne", "29-07-2020 14:10", datetime(2020, 7, 29, 14, 10)),
+        ("29.07.2020, 12:56 Uhr · Jens Vogt", "Jens Vogt", "29.07.2020, 12:56 Uhr", datetime(2020, 7, 29, 12, 56)),
+        ("Mo., 29. Juli 2020 – Elif Kaya", "Elif Kaya", "Mo., 29. Juli 2020", datetime(2020, 7, 29)),
+        ("Marta Quinlan says:", "Marta Quinlan", None, None),
+        ("Klaus Meier sagt:", "Klaus Meier", None, None),
+    ],
+)
+def test_author_text_gives_the_name_and_the_date_apart(
+    shown: str, name: str, raw: str | None, date: datetime | None
+) -> None:
+    found_name, stated = split_author_date(shown)
+
+    assert found_name == name
+    assert ((stated.raw, stated.value) if stated else None) == ((raw, date) if raw else None)
+
+
+@pytest.mark.parametrize(
+    "shown", ["Jan Smith", "May 2020 Graduate", "Juli Meyer", "Class of 2019", "Agent 99.99.2020", "Mai 68"]
+)
+def test_names_with_no_real_date_in_them_are_kept_whole(shown: str) -> None:
+    assert split_author_date(shown) == (shown, None)
+
+
+def test_date_in_the_author_is_only_used_when_the_page_gives_none_elsewhere() -> None:
+    html = _document(
+        "<ol class='comment-list'><li id='comment-1' class='comment'>"
+        "<div class='comment-author'><strong>Ann Roe</strong> 01.02.2020 // 10:00</div>"
+        "<div class='comment-metadata'><time datetime='2020-02-03T08:00:00+00:00'>3 Feb</time></div>"
+        "<div class='comment-content'><p>Typo in the second paragraph.</p></div></li></ol>"
+    )
+    comment = extract_comment_tree(html).comments[0]
+
+    assert (comment.author, comment.published_raw) == ("Ann Roe", "2020-02-03T08:00:00+00:00")
+    assert comment.published_at == datetime(2020, 2, 3, 8, tzinfo=UTC)
+
+
+def test_linkback_classes_count_in_every_family_that_reads_markup() -> None:
+    # A WordPress theme built on `div.comment` blocks is read by the Drupal family.
+    html = _document(
+        "<section class='comments'>"
+        "<div class='comment' id='comment-1'><span class='username'>Ruth</span>"
+        "<div class='content'><p>Good to see this covered.</p></div></div>"
+        "<div class='comment' id='comment-2'><div class='comment-type-pingback'><span class='username'>Roundup</span>"
+        "<div class='content'><p>Pingback: Roundup</p></div></div></div></section>"
+    )
+    result = extract_comment_tree(html)
+
+    assert result.status == "drupal"
+    assert [comment.kind for comment in result.comments] == ["comment", "pingback"]
+
+
+def test_jsonld_linkback_is_known_by_its_label() -> None:
+    comments = [
+        {"@type": "Comment", "author": {"name": "Ana"}, "text": "Well put."},
+        {"@type": "Comment", "author": {"name": "Trackback: Harbour roundup"}, "text": "Harbour roundup"},
+    ]
+    script = json.dumps({"@type": "BlogPosting", "comment": comments})
+    result = extract_comment_tree(_document("", head=f"<script type='application/ld+json'>{script}</script>"))
+
+    assert [(comment.kind, comment.author) for comment in result.comments] == [
+        ("comment", "Ana"),
+        ("trackback", "Harbour roundup"),
+    ]
+
+
+def test_excerpt_shaped_reader_comment_without_an_outside_link_stays_a_comment() -> None:
+    html = _document(
+        "<ol class='comment-list'><li id='comment-1' class='comment'>"
+        "<div class='comment-author'><b class='fn'>Ola</b></div>"
+        "<div class='comment-content'><p>[…] the ferry will run hourly […]</p>"
+        "<a href='https://news.example/story#comment-1'>Permalink</a></div></li></ol>"
+    )
+    assert extract_comment_tree(html).comments[0].kind == "comment"
+
+
+def test_linkbacks_are_not_judged_as_reader_spam() -> None:
+    # A pingback is an excerpt of the linking page with its link: the reader-comment spam rules
+    # (link-only, link-heavy) would flag every one of them.
+    comments = extract_comment_tree(_page("wp_linkbacks_no_class")).comments
+    pingback = next(comment for comment in comments if comment.kind == "pingback")
+
+    assert pingback.spam_reason is None
 
 
 def test_depth_comes_from_nesting_not_from_the_depth_class() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 import duckdb
 import pytest
@@ -223,6 +224,40 @@ def test_the_same_long_comment_under_many_articles_is_flagged_as_a_campaign(con)
     load_batch(con, "run-3", pages, [])  # idempotent: the reason is not appended twice
     assert con.execute("SELECT DISTINCT spam_reason FROM comments WHERE is_spam").fetchall() == [
         ("repeated_across_articles",)
+    ]
+
+
+def test_a_comment_repeated_only_on_copies_of_one_article_is_not_a_campaign(con):
+    shared = "This is the third time the ministry has promised a decision before the summer recess."
+    copies = [
+        page("a-original.txt", comments=[comment(0, shared)]),
+        page("b-copy.txt", ARTICLE.replace("Healey", "Mr Healey"), comments=[comment(0, shared)]),
+        page("c-copy.txt", ARTICLE.replace("Ukraine", "Kyiv", 2), comments=[comment(0, shared)]),
+        page("d-other.txt", "A different story about the harbour ferry timetable.", comments=[comment(0, shared)]),
+    ]
+    load_batch(con, "run-1", copies, [])
+    clusters = con.execute("SELECT count(DISTINCT coalesce(duplicate_of, article_id)) FROM articles").fetchone()[0]
+    assert (con.execute("SELECT count(*) FROM articles").fetchone()[0], clusters) == (4, 2)
+    assert con.execute("SELECT count(*) FROM comments WHERE is_spam").fetchone()[0] == 0  # four articles, two stories
+
+    third = page("e-third.txt", "Council tax bands are to be revalued in the spring.", comments=[comment(0, shared)])
+    load_batch(con, "run-2", [third], [])
+    assert con.execute("SELECT DISTINCT spam_reason FROM comments").fetchall() == [("repeated_across_articles",)]
+
+
+def test_the_page_date_text_is_stored_beside_the_date(con):
+    stated = ParsedComment(
+        position=0,
+        depth=0,
+        parent_position=None,
+        text="Good news for the valley.",
+        author="Rolf Buckpesch",
+        published_at=datetime(2020, 7, 29, 12, 56),
+        published_raw="29.07.2020 // 12:56",
+    )
+    load_batch(con, "run-1", [page("a.txt", comments=[stated])], [])
+    assert con.execute("SELECT author, published_at, published_raw FROM comments").fetchall() == [
+        ("Rolf Buckpesch", datetime(2020, 7, 29, 12, 56), "29.07.2020 // 12:56")
     ]
 
 
