@@ -52,10 +52,11 @@ def is_healthy(api_url: str) -> bool:
 def wait_until_healthy(api_url: str, process: subprocess.Popen, timeout_s: float = 90) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if is_healthy(api_url):
-            return
+        # Whether it still runs first: if it died (its port taken, say), whatever answers there is not it.
         if process.poll() is not None:
             raise ServiceError(f"prefect server exited with code {process.returncode}")
+        if is_healthy(api_url):
+            return
         time.sleep(0.5)
     raise ServiceError(f"prefect server at {api_url} not healthy after {timeout_s:.0f} s")
 
@@ -117,7 +118,10 @@ def local_prefect_server(port: int, env: dict[str, str], log_path: Path, cwd: Pa
             preexec_fn=_stop_with_parent,
         )
         try:
-            wait_until_healthy(api_url, server)
+            try:
+                wait_until_healthy(api_url, server)
+            except ServiceError as exc:
+                raise ServiceError(f"{exc}; see {log_path}") from exc
             yield api_url
         finally:
             stop_process_group(server)

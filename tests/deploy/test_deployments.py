@@ -1,4 +1,5 @@
-"""deploy/prefect.yaml on a real Prefect server with a real process worker."""
+"""deploy/prefect.yaml, deployed from the repository root, on a real Prefect server with a real
+process worker, and `newsmon serve` beside them on the same server."""
 
 from __future__ import annotations
 
@@ -15,7 +16,13 @@ import pytest
 
 from tests.support.dumps import write_dumps
 from tests.support.news_site import publish_feed
-from tests.support.prefect_services import prefect_server, prefect_worker, run_prefect
+from tests.support.prefect_services import (
+    deployments_named,
+    newsmon_serve,
+    prefect_server,
+    prefect_worker,
+    run_prefect,
+)
 from warehouse import db
 from warehouse.checks import run_checks
 
@@ -23,13 +30,28 @@ REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow  # a real Prefect server (and worker): minutes, not seconds
 POOL = "newsmon-process"
+WORKER_DEPLOYMENTS = ("ingest/ingest-seeds", "monitor/monitor", "maintain/maintain")
 
 
 def copy_project(target: Path) -> Path:
-    """Deploy from a copy, so runs never write into the working tree."""
+    """Deploy from a copy, so runs never write into the working tree; the root prefect.yaml stays
+    the link to deploy/prefect.yaml it is."""
     for part in ("deploy", "flows", "seeds"):
         shutil.copytree(REPO / part, target / part)
+    shutil.copy(REPO / "prefect.yaml", target / "prefect.yaml", follow_symlinks=False)
     return target
+
+
+def deployment(api_url: str, name: str) -> dict:
+    return httpx.get(f"{api_url}/deployments/name/{name}", timeout=10).json()
+
+
+def as_a_worker_runs_it(deployment: dict) -> dict:
+    """What decides whether, where and how a worker runs a deployment."""
+    keys = ("entrypoint", "work_pool_name", "pull_steps", "parameters", "paused")
+    return {key: deployment[key] for key in keys} | {
+        "schedules": [(s["schedule"]["cron"], s["active"]) for s in deployment["schedules"]]
+    }
 
 
 def trigger(api_url: str, deployment: str, **parameters) -> str:
@@ -111,16 +133,15 @@ def counts(db_path: Path) -> tuple[int, int]:
         return con.execute("SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM comments)").fetchone()
 
 
-def test_deployments_run_on_a_worker_and_survive_a_killed_worker(tmp_path, http_server):
+def test_deployments_run_on_a_worker_beside_serve_and_survive_a_killed_worker(tmp_path, http_server):
     project = copy_project(tmp_path / "project")
+    elsewhere = tmp_path / "worker"  # the worker's own directory: each run's comes from its deployment
+    elsewhere.mkdir()
     with prefect_server(tmp_path) as env:
         api_url = env["PREFECT_API_URL"]
         run_prefect(["work-pool", "create", POOL, "--type", "process"], env, project)
-        run_prefect(["--no-prompt", "deploy", "--all", "--prefect-file", "deploy/prefect.yaml"], env, project)
-        deployments = {
-            name: httpx.get(f"{api_url}/deployments/name/{name}", timeout=10).json()
-            for name in ("ingest/ingest-seeds", "monitor/monitor", "maintain/maintain")
-        }
+        run_prefect(["--no-prompt", "deploy", "--all"], env, project)  # from the root, as Prefect users do
+        deployments = {name: deployment(api_url, name) for name in WORKER_DEPLOYMENTS}
         assert {n: d["entrypoint"] for n, d in deployments.items()} == {
             "ingest/ingest-seeds": "flows/ingest.py:ingest",
             "monitor/monitor": "flows/monitor.py:monitor",
@@ -131,29 +152,45 @@ def test_deployments_run_on_a_worker_and_survive_a_killed_worker(tmp_path, http_
             "monitor/monitor": ["*/15 * * * *"],
             "maintain/maintain": ["30 4 * * *"],
         }
+        assert all(d["work_pool_name"] == POOL and not d["paused"] for d in deployments.values())
 
-        # 1. the seeds, through the deployment, into a database outside the working tree
-        seeds_db = tmp_path / "seeds.sqlite"
-        with prefect_worker(env, POOL, project):
-            run_id = trigger(api_url, "ingest/ingest-seeds", db_path=str(seeds_db), paths=["seeds"])
-            run = wait_for_final_state(api_url, run_id)
-            assert run["state"]["type"] == "COMPLETED", json.dumps(run["state"], indent=1)
+        # 1. serve, on the same server, from the same directory: its deployments beside the worker's
+        with newsmon_serve(env, project) as serve:
+            deployments_named(api_url, [f"{name}-serve" for name in WORKER_DEPLOYMENTS], serve)
+            for name, before in deployments.items():
+                assert as_a_worker_runs_it(deployment(api_url, name)) == as_a_worker_runs_it(before)
 
-            # 2. the monitor deployment, on a watchlist of one loopback feed
-            watchlist = tmp_path / "watchlist.toml"
-            feed = publish_feed(http_server, [1, 2, 3])
-            watchlist.write_text(f'[[source]]\nname = "local"\nkind = "feed"\nurl = "{feed}"\n')
-            monitor_db = tmp_path / "monitor.sqlite"
-            monitor_id = trigger(
-                api_url, "monitor/monitor", watchlist=str(watchlist), db_path=str(monitor_db), allow_private_hosts=True
-            )
-            assert wait_for_final_state(api_url, monitor_id)["state"]["type"] == "COMPLETED"
+            # 2. the seeds, through the worker's deployment, into a database outside the working tree
+            seeds_db = tmp_path / "seeds.sqlite"
+            with prefect_worker(env, POOL, elsewhere):
+                run_id = trigger(api_url, "ingest/ingest-seeds", db_path=str(seeds_db), paths=["seeds"])
+                run = wait_for_final_state(api_url, run_id)
+                assert run["state"]["type"] == "COMPLETED", json.dumps(run["state"], indent=1)
+
+                # 3. the monitor deployment, on a watchlist of one loopback feed
+                watchlist = tmp_path / "watchlist.toml"
+                feed = publish_feed(http_server, [1, 2, 3])
+                watchlist.write_text(f'[[source]]\nname = "local"\nkind = "feed"\nurl = "{feed}"\n')
+                monitor_db = tmp_path / "monitor.sqlite"
+                monitor_id = trigger(
+                    api_url,
+                    "monitor/monitor",
+                    watchlist=str(watchlist),
+                    db_path=str(monitor_db),
+                    allow_private_hosts=True,
+                )
+                assert wait_for_final_state(api_url, monitor_id)["state"]["type"] == "COMPLETED"
+        assert serve.returncode == 0, (project / "serve.log").read_text()
+        # serve paused its own deployments on the way out, and nothing else
+        for name, before in deployments.items():
+            assert as_a_worker_runs_it(deployment(api_url, name)) == as_a_worker_runs_it(before)
+            assert deployment(api_url, f"{name}-serve")["paused"] is True
         assert counts(seeds_db) == (2, 42)
         assert counts(monitor_db) == (3, 0)
         with db.reader(seeds_db) as con:
             assert con.execute("SELECT run_id, status FROM runs").fetchall() == [(run_id, "completed")]
 
-        # 3. kill the worker (and the run it started) during a load; the next run finishes the work
+        # 4. kill the worker (and the run it started) during a load; the next run finishes the work
         inputs = tmp_path / "inputs"
         write_dumps(inputs, 200)  # 200 one-file batches: far more than the log round-trip lets through
         crash_db = tmp_path / "crash.sqlite"
@@ -168,7 +205,7 @@ def test_deployments_run_on_a_worker_and_survive_a_killed_worker(tmp_path, http_
         with prefect_worker(env, POOL, project):
             rerun = trigger(api_url, "ingest/ingest-seeds", db_path=str(crash_db), paths=[str(inputs)])
             assert wait_for_final_state(api_url, rerun)["state"]["type"] == "COMPLETED"
-            # 4. the daily maintenance, through its deployment: same rows, fewer files
+            # 5. the daily maintenance, through its deployment: same rows, fewer files
             tidy = trigger(api_url, "maintain/maintain", db_path=str(crash_db), history_days=0, grace_minutes=0)
             assert wait_for_final_state(api_url, tidy)["state"]["type"] == "COMPLETED"
         assert counts(crash_db) == (200, 600)

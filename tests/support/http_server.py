@@ -37,6 +37,8 @@ class SeenRequest:
     target: str  # as sent: path and query
     headers: Mapping[str, str]  # names lowercased
     started_at: float  # time.monotonic() when the request arrived
+    method: str = "GET"
+    body: bytes = b""  # what a POST sent
 
 
 Responder = Callable[[SeenRequest], Reply]
@@ -133,12 +135,20 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     def do_GET(self) -> None:
+        self._answer("GET", b"")
+
+    def do_POST(self) -> None:
+        self._answer("POST", self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+
+    def _answer(self, method: str, body: bytes) -> None:
         owner = self.server.owner
         request = SeenRequest(
             path=urlsplit(self.path).path,
             target=self.path,
             headers={name.lower(): value for name, value in self.headers.items()},
             started_at=time.monotonic(),
+            method=method,
+            body=body,
         )
         responder = owner._begin(request)
         try:
