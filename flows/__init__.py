@@ -11,8 +11,10 @@ __all__ = [
     "ingest",  # the ingest flow
     "monitor",  # the monitor flow
     "parallel",  # the extraction process pool
+    "progress",  # progress reports of long loops, for a listener (the command's bar)
     "run_record",  # a run's lock, `runs` row, artifact and snapshot
     "settings",  # the one typed settings object (NEWSMON_*)
+    "states",  # how a run ends in Prefect: Completed, CompletedWithRejects, Failed
     "summary",  # the run summary a person reads
     "tasks",  # the Prefect tasks
     "watchlist",  # deploy/watchlist.toml

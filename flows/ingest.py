@@ -10,17 +10,22 @@ from __future__ import annotations
 import time
 import uuid
 from collections import deque
+from typing import Annotated
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
+from prefect.states import State
+from pydantic import Field
 
+from flows import progress
 from flows.crawl import crawl
 from flows.parallel import extraction_pool
 from flows.run_record import recorded_run
 from flows.runners import batches_in_flight, flow_task_runner
 from flows.settings import Settings
-from flows.summary import RunSummary
+from flows.states import final_state
+from flows.summary import RunSummary, batch_line
 from flows.tasks import FileToRead, discover, extract_batch, load
 
 FLOW_NAME = "ingest"
@@ -33,6 +38,7 @@ def load_files(db_file: str, run_id: str, files: list[FileToRead], settings: Set
     logger = get_run_logger()
     batches = [files[i : i + settings.batch_size] for i in range(0, len(files), settings.batch_size)]
     ahead = batches_in_flight(settings, EXTRACT_AHEAD)
+    progress.started("files", len(files))
     with extraction_pool(settings, len(files)) as pool:
         # a bounded look-ahead: extracted pages wait in memory until their batch is loaded
         extractions = deque(extract_batch.submit(batch, settings.max_input_bytes, pool) for batch in batches[:ahead])
@@ -46,31 +52,37 @@ def load_files(db_file: str, run_id: str, files: list[FileToRead], settings: Set
             summary.rejects.extend(rejects)
             summary.input_rejects += len(rejects)
             summary.inputs_unchanged += extracted.unchanged
-            logger.info(
-                "batch %d/%d: %d files, %d new articles, %d new comments, %d rejects, %d unchanged",
-                number,
-                len(batches),
-                len(batch),
-                counts.articles_new,
-                counts.comments_new,
-                len(rejects),
-                extracted.unchanged,
-            )
+            logger.info(batch_line(number, len(batches), len(batch), counts, len(rejects), extracted.unchanged))
+            progress.advanced(len(batch))
+    progress.finished()
 
 
 @flow(name=FLOW_NAME, log_prints=False, task_runner=flow_task_runner(Settings()))
 def ingest(
-    paths: list[str] | None = None,
-    db_path: str | None = None,
-    batch_size: int | None = None,
+    paths: Annotated[list[Annotated[str, Field(min_length=1)]] | None, Field(min_length=1)] = None,
+    db_path: Annotated[str | None, Field(min_length=1)] = None,
+    batch_size: Annotated[int | None, Field(ge=1)] = None,
     allow_private_hosts: bool | None = None,
-    max_minutes: float | None = None,
+    max_minutes: Annotated[float | None, Field(gt=0)] = None,
     reread: bool = False,
-) -> RunSummary:
+) -> State:
     """Ingest local files (seed dumps, saved HTML, URL lists) and URLs into the DuckDB warehouse.
 
-    A file read before by the same extractors and unchanged since is skipped (`reread`: read it
-    again anyway)."""
+    Ends `Completed`, `Completed` named CompletedWithRejects, or `Failed` named AllInputsRejected
+    when inputs were named and none loaded (flows/states.py); the RunSummary is the result.
+
+    Args:
+        paths: files, directories, URLs (articles, feeds, sitemaps) and URL-list files to ingest;
+            default: the seeds directory (NEWSMON_SEEDS_DIR)
+        db_path: the lake's catalog: a SQLite file or postgres:<libpq string>; default: NEWSMON_CATALOG
+        batch_size: inputs per extract/load batch, each loaded in one transaction; default:
+            NEWSMON_BATCH_SIZE
+        allow_private_hosts: fetch loopback and private addresses; default: NEWSMON_ALLOW_PRIVATE_HOSTS
+        max_minutes: the run's time limit: URLs not fetched by then go back to the frontier,
+            deferred; default: none
+        reread: read every file again, even one unchanged since these extractors read it (a file
+            read before and unchanged since is skipped otherwise)
+    """
     settings = Settings()
     deadline = time.monotonic() + max_minutes * 60 if max_minutes else None
     if batch_size:
@@ -100,4 +112,4 @@ def ingest(
     create_markdown_artifact(
         key="ingest-run-summary", markdown=summary.to_markdown(), description="newsmon ingest run summary"
     )
-    return summary
+    return final_state(summary)

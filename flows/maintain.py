@@ -9,10 +9,12 @@ beside a load. Its artifact gives the files and bytes before and after.
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
+from pydantic import Field
 
 from flows.run_record import recorded_run
 from flows.settings import Settings
@@ -25,9 +27,21 @@ FLOW_NAME = "maintain"
 
 @flow(name=FLOW_NAME, log_prints=False)
 def maintain(
-    db_path: str | None = None, history_days: float | None = None, grace_minutes: float | None = None
+    db_path: Annotated[str | None, Field(min_length=1)] = None,
+    history_days: Annotated[float | None, Field(ge=0)] = None,
+    grace_minutes: Annotated[float | None, Field(ge=0)] = None,
 ) -> MaintenanceReport:
-    """Merge small files, expire old snapshots and delete unused files of the lake."""
+    """Merge small files, expire old snapshots and delete unused files of the lake.
+
+    It has no inputs to reject: it completes, or fails with the error that stopped it.
+
+    Args:
+        db_path: the lake's catalog: a SQLite file or postgres:<libpq string>; default: NEWSMON_CATALOG
+        history_days: snapshots younger than this many days are kept for time travel, older ones
+            expired; default: NEWSMON_HISTORY_DAYS
+        grace_minutes: files no snapshot needs are deleted once unused this long; default:
+            NEWSMON_CLEANUP_GRACE_MIN
+    """
     settings = Settings()
     db_file = str(db_path or settings.catalog)
     history = settings.history_days if history_days is None else history_days

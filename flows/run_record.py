@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from prefect import get_run_logger
 
+from flows.states import failure
 from flows.summary import RunSummary
 from flows.tasks import end_run, start_run
 from warehouse.run_lock import exclusive_run
@@ -15,12 +16,15 @@ from warehouse.run_lock import exclusive_run
 
 @contextmanager
 def recorded_run(flow_name: str, summary: RunSummary, parameters: dict, data_path: str | None = None) -> Iterator[None]:
-    """Hold the run lock; write the `runs` row at start and end (its snapshot id with it).
+    """Hold the run lock; write the `runs` row at start and end (its snapshot id with it), its
+    status as the summary's (a run whose every input was rejected ends `failed`, the reason in
+    `runs.error`). Names the summary's flow.
 
     A second run while one holds the lock stops at once with RunInProgress (never two
     writers). A failure ends the row as `failed` with the error, then propagates.
     """
     logger = get_run_logger()
+    summary.flow_name = flow_name
     started = time.monotonic()
     with exclusive_run(summary.db_path):
         abandoned = start_run(summary.db_path, summary.run_id, flow_name, parameters, data_path)
@@ -33,4 +37,4 @@ def recorded_run(flow_name: str, summary: RunSummary, parameters: dict, data_pat
             end_run(summary.db_path, summary, "failed", f"{type(exc).__name__}: {exc}")
             raise
         summary.seconds = time.monotonic() - started
-        end_run(summary.db_path, summary, summary.status)
+        end_run(summary.db_path, summary, summary.status, failure(summary))

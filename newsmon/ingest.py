@@ -9,8 +9,9 @@ from typing import Annotated
 
 import typer
 
-from newsmon.app import DbOption, app, catalog_spec, quiet_prefect_defaults
-from newsmon.run_summary import print_summary
+from newsmon.app import DbOption, app, console, quiet_prefect_defaults, writable_catalog
+from newsmon.progress_bar import progress_bar
+from newsmon.run_summary import finished_summary, print_summary
 from newsmon.server import use_background_server
 
 
@@ -38,18 +39,20 @@ def ingest(
     ] = False,
 ) -> None:
     """Ingest seed dumps, saved HTML pages and URLs into the warehouse and print a summary."""
+    catalog = writable_catalog(db_path)  # a wrong --db or a run in progress: one line, before Prefect starts
     quiet_prefect_defaults()
     use_background_server()  # before prefect is imported: it reads PREFECT_API_URL then
     from flows.ingest import (
         ingest as ingest_flow,  # importing prefect is slow: only here
     )
 
-    summary = ingest_flow(
-        paths=inputs or None,
-        db_path=str(catalog_spec(db_path)),
-        allow_private_hosts=True if allow_private_hosts else None,  # None: the setting decides
-        max_minutes=max_minutes,
-        reread=reread,
-    )
-
-    print_summary(summary, "newsmon ingest")
+    with progress_bar(console):
+        state = ingest_flow(
+            paths=inputs or None,
+            db_path=catalog,
+            allow_private_hosts=True if allow_private_hosts else None,  # None: the setting decides
+            max_minutes=max_minutes,
+            reread=reread,
+            return_state=True,  # a run whose every input was rejected ends Failed, its summary still printed
+        )
+    print_summary(finished_summary(state), "newsmon ingest")

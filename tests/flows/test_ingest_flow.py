@@ -221,3 +221,24 @@ def test_a_process_pool_extracts_large_inputs_into_the_same_rows(db_path, tmp_pa
     assert pooled.counts == in_process.counts and pooled.counts.articles_new == MIN_FILES_FOR_POOL + 10
     assert [r.reason for r in pooled.rejects] == ["empty"]
     assert table_counts(db_path) == table_counts(tmp_path / "one.sqlite")
+
+
+def test_every_flow_parameter_is_described_with_its_limits_in_the_deployment_schema():
+    """What the Prefect UI's run form and `prefect deploy` show (flows/maintain.py too)."""
+    from pathlib import Path
+
+    from prefect.utilities.callables import parameter_schema, parameter_schema_from_entrypoint
+
+    import flows.ingest
+    import flows.maintain
+
+    for module, name in ((flows.ingest, "ingest"), (flows.maintain, "maintain")):
+        from_source = parameter_schema_from_entrypoint(f"{module.__file__}:{name}")  # as `prefect deploy` reads it
+        for schema in (parameter_schema(getattr(module, name)), from_source):
+            undescribed = [p for p, spec in schema.properties.items() if not spec.get("description")]
+            assert undescribed == [], f"{Path(module.__file__).name}: {undescribed}"
+    ingest_limits = parameter_schema(ingest).properties
+    assert ingest_limits["batch_size"]["anyOf"][0]["minimum"] == 1
+    assert ingest_limits["max_minutes"]["anyOf"][0]["exclusiveMinimum"] == 0
+    assert ingest_limits["paths"]["anyOf"][0]["minItems"] == 1
+    assert parameter_schema(flows.maintain.maintain).properties["history_days"]["anyOf"][0]["minimum"] == 0

@@ -6,6 +6,7 @@ import pytest
 
 from flows.ingest import ingest
 from flows.parallel import MIN_FILES_FOR_POOL
+from flows.states import summary_of
 from tests.support.http_server import Reply
 from tests.support.news_site import article_html, gzip_bomb, publish_feed, with_etag
 from tests.support.seeds import SEED_003
@@ -72,7 +73,7 @@ def test_a_feed_that_gains_items_adds_only_those_articles(http_server, db_path):
 def test_loopback_urls_are_refused_unless_private_hosts_are_allowed(http_server, db_path):
     url = http_server.url("/news/story-1")
     http_server.route("/news/story-1", Reply(body=article_html(1)))
-    summary = ingest(paths=[url], db_path=str(db_path))
+    summary = summary_of(ingest(paths=[url], db_path=str(db_path), return_state=True))
     assert http_server.hits["/news/story-1"] == 0
     assert summary.inputs_loaded == 0
     assert rows(db_path, "SELECT stage, reason FROM rejects") == [("fetch", "private_address")]
