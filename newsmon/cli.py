@@ -3,8 +3,9 @@ registers them on the one typer app (newsmon/app.py), in the order `newsmon --he
 
 from __future__ import annotations
 
-from newsmon import ingest, lake, monitor, query, serve, server, watch
+from newsmon import extract, history, ingest, lake, monitor, query, serve, server, watch
 from newsmon.app import Exit, app
 
 __all__ = ["Exit", "app"]
-_COMMANDS = (ingest, monitor, serve, server, query, lake, watch)  # imported for their @app.command registrations
+# imported for their @app.command registrations
+_COMMANDS = (ingest, monitor, serve, server, history, query, lake, extract, watch)

@@ -5,18 +5,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from newsmon.app import DbOption, FormatOption, app, catalog_spec, console, errors, fail, table_width, usage_error
 from newsmon.query_output import OutputFormat, render
 from warehouse import db
-
-if TYPE_CHECKING:
-    pass
-
-from newsmon.app import DbOption, FormatOption, app, catalog_spec, console, errors, fail, table_width
 
 
 @app.command()
@@ -33,9 +29,13 @@ def search(
     Words are stemmed (`barriers` finds `barrier`) and any of them may match. The index is
     rebuilt by the first search after a batch commits, so results are current as runs load.
     """
+    from warehouse.search import EmptySearch
     from warehouse.search import search as search_lake
 
-    hits = search_lake(catalog_spec(db_path), query, comments=comments, limit=limit)
+    try:
+        hits = search_lake(catalog_spec(db_path), query, comments=comments, limit=limit)
+    except EmptySearch as exc:  # a query of no words: the user's to fix
+        usage_error(str(exc))
     typer.echo(render(output_format, hits.columns, hits.rows, width=table_width(output_format, None)), nl=False)
     if not hits.rows and output_format.for_people:
         errors.print(f"no {'comment' if comments else 'article'} matches {query!r}", markup=False, highlight=False)
@@ -85,7 +85,7 @@ def shell(
 
     catalog = catalog_spec(db_path)
     if not db.catalog_of(catalog).exists():
-        fail(f"no warehouse at {catalog}: run `newsmon ingest` first")
+        usage_error(f"no warehouse at {catalog}: run `newsmon ingest` first")
     binary = Path(sys.executable).with_name("duckdb")
     if not binary.is_file():
         fail(f"no DuckDB command line at {binary}: install duckdb-cli (scripts/setup does)")

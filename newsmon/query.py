@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
+import errno
 import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any, NoReturn
 
-import click
 import duckdb
 import typer
 from rich.table import Table
 from typer.core import TyperCommand
 
+from extractors.errors import DatabaseBusy, StorageDamaged
+from newsmon.app import DbOption, Exit, FormatOption, app, catalog_spec, console, errors, fail, table_width, usage_error
 from newsmon.query_output import OutputFormat, parse_schema_doc, render
 from warehouse import db
 from warehouse.checks import run_checks
-
-if TYPE_CHECKING:
-    pass
-
-from newsmon.app import DbOption, Exit, FormatOption, app, catalog_spec, console, errors, fail, table_width
+from warehouse.failures import storage_failure
 
 TABLE_MAX_ROWS = 1000  # the table format's default --max-rows; the machine formats print every row
 
@@ -41,23 +39,36 @@ AsOfOption = Annotated[
 
 
 def _as_of(catalog: str, as_of: str) -> dict[str, Any]:
-    """db.reader's keyword for --as-of: a number is a snapshot id, an ISO time a moment, else a run_id."""
+    """db.reader's keyword for --as-of: a number is a snapshot id, an ISO time a moment, else a
+    run_id. Each is checked against the lake first: what the lake does not have is a usage error."""
     text = as_of.strip()
+    with db.reader(catalog) as con:
+        snapshots = dict(con.execute(f"SELECT snapshot_id, snapshot_time FROM {db.LAKE}.snapshots()").fetchall())
+        run = con.execute("SELECT snapshot_id FROM runs WHERE run_id = ?", [text]).fetchall()
     if text.isdigit():
+        if int(text) not in snapshots:
+            usage_error(f"--as-of {text}: the lake has no snapshot {text} (it has {_span(snapshots)})")
         return {"as_of_snapshot": int(text)}
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        pass
-    else:
-        return {"as_of_time": moment if moment.tzinfo else moment.replace(tzinfo=UTC)}
-    with db.reader(catalog) as con:
-        found = con.execute("SELECT snapshot_id FROM runs WHERE run_id = ?", [text]).fetchall()
-    if not found:
-        fail(f"--as-of {text!r} is no snapshot id, no time (2025-06-01T12:00) and no run_id in `runs`")
-    if found[0][0] is None:
-        fail(f"run {text} recorded no snapshot (it committed nothing, or is still running)")
-    return {"as_of_snapshot": found[0][0]}
+        moment = None
+    if moment is not None:
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        if snapshots and moment < min(snapshots.values()):
+            usage_error(f"--as-of {text}: the lake's history starts at {min(snapshots.values()).isoformat()}")
+        return {"as_of_time": moment}
+    if not run:
+        usage_error(f"--as-of {text!r} is no snapshot id, no time (2025-06-01T12:00) and no run_id in `runs`")
+    if run[0][0] is None:
+        usage_error(f"run {text} recorded no snapshot (it committed nothing, or is still running)")
+    if run[0][0] not in snapshots:
+        usage_error(f"run {text} left snapshot {run[0][0]}, expired since (the lake has {_span(snapshots)})")
+    return {"as_of_snapshot": run[0][0]}
+
+
+def _span(snapshots: dict[int, Any]) -> str:
+    return f"snapshots {min(snapshots)} to {max(snapshots)}" if snapshots else "no snapshots"
 
 
 @contextmanager
@@ -73,14 +84,37 @@ def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).strip().split("\n\n")[0].split())
 
 
+# Errors of a query that are not the SQL's: the machine, the storage, DuckDB itself.
+_NOT_THE_SQL = (
+    duckdb.IOException,
+    duckdb.OutOfMemoryException,
+    duckdb.InternalException,
+    duckdb.FatalException,
+    duckdb.TransactionException,
+    duckdb.InterruptException,
+)
+
+
+def _query_failed(exc: duckdb.Error, where: str) -> NoReturn:
+    """An analyst's SQL that DuckDB refused (syntax, an unknown table or column, a bad cast) is
+    a usage error; a lake that could not be read (busy, damaged, I/O) stops the command, exit 4."""
+    storage = storage_failure(exc, "the query could not read the lake")
+    if isinstance(storage, (DatabaseBusy, StorageDamaged)):
+        raise storage from exc
+    if isinstance(exc, _NOT_THE_SQL):
+        fail(f"{where}{_one_line(exc)}")
+    usage_error(f"{where}{_one_line(exc)}")
+
+
 def _emit(text: str, output: Path | None, rows: int) -> None:
     if output is None:
         typer.echo(text, nl=False)
         return
     try:
         output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror or exc}")
+    except OSError as exc:  # a full disk is the machine's; a missing directory or no permission the path's
+        report = fail if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO) else usage_error
+        report(f"cannot write {output}: {exc.strerror or exc}")
     errors.print(f"{rows} row{'s' if rows != 1 else ''} written to {output}", markup=False, highlight=False)
 
 
@@ -89,7 +123,7 @@ class _SqlCommand(TyperCommand):
     option. An option's name holds no whitespace, so an argument starting with `--` whose part
     before any `=` does is SQL: it is moved after `--`, where click reads only arguments."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
         if "--" not in args:
             sql_like = [a for a in args if a.startswith("--") and any(c.isspace() for c in a.split("=", 1)[0])]
             if sql_like:
@@ -107,7 +141,7 @@ def _sql_text(argument: str) -> str:
         try:
             return path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            fail(f"cannot read the SQL file {argument}: {getattr(exc, 'strerror', None) or exc}")
+            usage_error(f"cannot read the SQL file {argument}: {getattr(exc, 'strerror', None) or exc}")
     return argument
 
 
@@ -137,16 +171,16 @@ def _reading_statements(text: str) -> list[Any]:
     try:
         statements = parser.extract_statements(text)
         if not statements:
-            fail("no SQL statement given")
+            usage_error("no SQL statement given")
         for number, statement in enumerate(statements, 1):
             if not _reads(parser, statement):
                 where = f"statement {number} of {len(statements)}" if len(statements) > 1 else "the statement"
-                fail(
+                usage_error(
                     f"newsmon sql is read-only: {where} is {statement.type.name}, nothing was run "
                     "(SELECT, WITH, FROM, VALUES, SHOW, DESCRIBE, SUMMARIZE, PIVOT and EXPLAIN are)"
                 )
     except duckdb.Error as exc:
-        fail(_one_line(exc))
+        usage_error(_one_line(exc))
     finally:
         parser.close()
     return statements
@@ -196,7 +230,7 @@ def sql(
     statements = _reading_statements(_sql_text(query))
     shown = [s for s in statements if s.type != duckdb.StatementType.CREATE]  # PIVOT's ENUM: no result
     if len(shown) > 1 and not output_format.for_people:
-        fail(f"--format {output_format.value} writes one result: give one statement, not {len(shown)}")
+        usage_error(f"--format {output_format.value} writes one result: give one statement, not {len(shown)}")
     limit = max_rows if max_rows is not None else (TABLE_MAX_ROWS if output_format is OutputFormat.table else 0)
     width = table_width(output_format, output)
     parts, total = [], 0
@@ -207,8 +241,8 @@ def sql(
                 if statement not in shown:
                     continue
                 columns, rows, more = _fetch(con, limit)
-            except duckdb.Error as exc:  # the analyst's own SQL: their error, one line
-                fail(f"statement {number}: {_one_line(exc)}" if len(statements) > 1 else _one_line(exc))
+            except duckdb.Error as exc:
+                _query_failed(exc, f"statement {number}: " if len(statements) > 1 else "")
             parts.append(render(output_format, columns, rows, width=width, more_rows=more))
             total += len(rows)
             if more and output_format is not OutputFormat.table:
@@ -265,7 +299,7 @@ def describe(
     with _reader(db_path, as_of) as con:
         found = [(n, kind) for n, kind in _relations(con) if n.lower() == name.lower()]
         if not found:
-            fail(f"no table or view named {name!r}; `newsmon tables` lists them")
+            usage_error(f"no table or view named {name!r}; `newsmon tables` lists them")
         relation, kind = found[0]
         columns = con.execute(f"DESCRIBE {_quoted(relation)}").fetchall()
     docs = parse_schema_doc(SCHEMA_DOC.read_text(encoding="utf-8")) if SCHEMA_DOC.is_file() else {}
@@ -326,18 +360,19 @@ def diff(
             ).fetchall()
         }
     if not revisions:
-        fail(f"no article {article_id!r}")
+        usage_error(f"no article {article_id!r} (the edited_articles view lists articles with revisions)")
     newer = to_revision or max(revisions)
     older = from_revision or newer - 1
     if older not in revisions or newer not in revisions:
-        fail(f"article {article_id} has revisions {sorted(revisions)}; asked for {older} and {newer}")
+        usage_error(f"article {article_id} has revisions {sorted(revisions)}; asked for {older} and {newer}")
     (old_title, old_text, old_seen), (new_title, new_text, new_seen) = revisions[older], revisions[newer]
+    # Plain lines, never re-wrapped to the terminal: every line keeps its diff prefix.
     if old_title != new_title:
-        console.print(f"title: {old_title!r} → {new_title!r}")
+        typer.echo(f"title: {old_title!r} → {new_title!r}")
     text = readable_diff(
         old_text,
         new_text,
         f"revision {older} ({old_seen:%Y-%m-%d %H:%M} UTC)",
         f"revision {newer} ({new_seen:%Y-%m-%d %H:%M} UTC)",
     )
-    console.print(text or "(texts are identical)", markup=False, highlight=False)
+    typer.echo(text or "(texts are identical)")

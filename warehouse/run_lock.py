@@ -23,6 +23,22 @@ def lock_path_of(spec: str | Path) -> Path:
     return Path(f"{catalog_of(spec).location}.run.lock")
 
 
+def run_lock_holder(spec: str | Path) -> str | None:
+    """Who holds the run lock, or None: probed with a shared lock that is let go at once, on the
+    lock file if there is one (never created here: a wrong --db must leave nothing beside it)."""
+    try:
+        fd = os.open(lock_path_of(spec), os.O_RDONLY)
+    except OSError:
+        return None  # no lock file: no run ever held it
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+    finally:
+        os.close(fd)
+    return None
+
+
 @contextmanager
 def exclusive_run(db_path: str | Path) -> Iterator[None]:
     """Hold the run lock of a SQLite catalog for the block. A PostgreSQL catalog takes many

@@ -93,4 +93,4 @@ def test_sql_as_of_a_run_answers_what_we_knew_then(db_path, tmp_path):
     assert then.exit_code == 0, then.output
     assert then.output.split() == ["n", "2"]
     unknown = runner.invoke(app, [*count, "--as-of", "no-such-run"])
-    assert unknown.exit_code == 4 and "error:" in unknown.output
+    assert unknown.exit_code == 2 and "error:" in unknown.output

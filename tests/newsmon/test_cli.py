@@ -105,14 +105,14 @@ def test_sql_is_read_only(db_path):
     ok = runner.invoke(app, ["sql", "SELECT run_id, status FROM runs", "--db", str(db_path)])
     assert ok.exit_code == 0 and "completed" in ok.output
     write = runner.invoke(app, ["sql", "DELETE FROM runs", "--db", str(db_path)])
-    assert write.exit_code == Exit.FAILED
+    assert write.exit_code == Exit.USAGE
     assert "read-only" in write.output.lower()
     assert rows(db_path, "SELECT count(*) FROM runs") == [(1,)]
 
 
 def test_sql_on_a_missing_database_says_what_to_do(tmp_path):
     result = runner.invoke(app, ["sql", "SELECT 1", "--db", str(tmp_path / "nope.sqlite")])
-    assert result.exit_code == Exit.FAILED
+    assert result.exit_code == Exit.USAGE
     assert "newsmon ingest" in result.output
 
 

@@ -161,4 +161,4 @@ def test_shell_passes_arguments_after_the_double_dash_to_duckdb_and_is_read_only
 
 def test_shell_without_a_warehouse_says_so(tmp_path):
     done = newsmon("shell", "--db", str(tmp_path / "none.sqlite"), home=tmp_path)
-    assert done.returncode == Exit.FAILED and "error: no warehouse" in done.stderr
+    assert done.returncode == Exit.USAGE and "error: no warehouse" in done.stderr

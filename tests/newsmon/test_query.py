@@ -166,7 +166,7 @@ def test_describe_gives_types_from_the_lake_and_meanings_from_docs_schema_md(lak
 
 def test_describe_an_unknown_table_is_one_error_line(lake):
     result = runner.invoke(app, ["describe", "artciles", "--db", str(lake)])
-    assert result.exit_code == Exit.FAILED
+    assert result.exit_code == Exit.USAGE
     assert error_lines(result.output) == ["error: no table or view named 'artciles'; `newsmon tables` lists them"]
 
 
@@ -208,7 +208,7 @@ def test_sql_reads_a_file_or_standard_input(lake, tmp_path):
     assert sql(lake, str(query), "-f", "csv").stdout == "run_id\nr1\n"
     assert sql(lake, "-", "-f", "csv", input=query.read_text()).stdout == "run_id\nr1\n"
     missing = sql(lake, str(tmp_path / "nope.sql"))
-    assert missing.exit_code == Exit.FAILED and len(error_lines(missing.output)) == 1
+    assert missing.exit_code == Exit.USAGE and len(error_lines(missing.output)) == 1
     assert "nope.sql" in missing.output
 
 
@@ -232,7 +232,7 @@ def test_sql_reads_a_file_or_standard_input(lake, tmp_path):
 def test_sql_refuses_anything_but_reading_before_running_anything(lake, tmp_path, statement):
     out = tmp_path / "out.csv"
     result = sql(lake, statement.format(out=out))
-    assert result.exit_code == Exit.FAILED
+    assert result.exit_code == Exit.USAGE
     errors = error_lines(result.output)
     assert len(errors) == 1 and "read-only" in errors[0] and "nothing was run" in errors[0]
     assert result.stdout == ""  # not even the SELECT before the DELETE
@@ -259,7 +259,7 @@ def test_sql_runs_every_kind_of_reading_statement(lake):
 def test_sql_errors_are_one_line(lake):
     for statement in ["SELEC 1", "SELECT * FROM nowhere", "SELECT 1; SELECT * FROM nowhere", "-- only a comment"]:
         result = sql(lake, statement)
-        assert result.exit_code == Exit.FAILED
+        assert result.exit_code == Exit.USAGE
         assert len(error_lines(result.output)) == 1 and len(result.output.strip().splitlines()) == 1, result.output
 
 
@@ -279,7 +279,7 @@ def test_several_statements_print_each_result_in_table_and_markdown_only(lake):
     both = sql(lake, "-- first\nSELECT 1 AS one;\n-- second\nSELECT 2 AS two;", "-f", "markdown")
     assert both.exit_code == 0 and both.stdout == "| one |\n|---|\n| 1 |\n\n| two |\n|---|\n| 2 |\n"
     refused = sql(lake, "SELECT 1; SELECT 2", "-f", "json")
-    assert refused.exit_code == Exit.FAILED and refused.stdout == ""
+    assert refused.exit_code == Exit.USAGE and refused.stdout == ""
     assert "one result" in error_lines(refused.output)[0]
 
 

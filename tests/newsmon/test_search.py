@@ -123,10 +123,10 @@ def test_the_cli_formats_hits_and_binds_the_query_text(db_path):
     assert article_id("a") in quoted.stdout
 
     empty = runner.invoke(app, ["search", " ?! ", "--db", str(db_path)])
-    assert empty.exit_code == Exit.FAILED and "error: nothing to search for" in empty.output
+    assert empty.exit_code == Exit.USAGE and "error: nothing to search for" in empty.output
 
     missing = runner.invoke(app, ["search", "fire", "--db", str(db_path.parent / "nothing.sqlite")])
-    assert missing.exit_code == Exit.FAILED and "error: no warehouse" in missing.output
+    assert missing.exit_code == Exit.USAGE and "error: no warehouse" in missing.output
 
 
 def test_concurrent_searches_of_a_stale_index_build_it_once(db_path):

@@ -77,5 +77,5 @@ def test_an_unreadable_catalog_is_one_clear_line(tmp_path):
     catalog = tmp_path / "newsmon.sqlite"
     catalog.write_bytes(b"this is not a catalog" * 100)
     result = runner.invoke(app, ["sql", "SELECT 1", "--db", str(catalog)])
-    assert result.exit_code == Exit.FAILED
-    assert result.output.startswith("error: cannot open the warehouse catalog")
+    assert result.exit_code == Exit.USAGE  # not a catalog at all: a wrong --db, not a damaged lake
+    assert result.output.startswith(f"error: --db {catalog} is not a SQLite database")
