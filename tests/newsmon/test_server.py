@@ -46,7 +46,7 @@ def server_state(home: Path) -> dict:
 
 def run_id(ingest: subprocess.CompletedProcess) -> str:
     assert ingest.returncode == 0, ingest.stderr[-3000:]
-    return re.search(r"run ([0-9a-f-]{36}),", ingest.stdout).group(1)
+    return re.search(r"run ([0-9a-f-]{36}):", ingest.stdout).group(1)
 
 
 def flow_runs(api_url: str) -> dict[str, str]:
