@@ -3,7 +3,7 @@
 Modelled on httpx's `_exceptions.py`: one root the command line catches once, and below it
 two kinds of trouble that end differently.
 
-    NewsmonError                   the root: the CLI prints `error: <message>` and exits 4
+    NewsmonError                   the root: the CLI prints `error: <message>` and exits 4 (2 for a usage error)
     ├── InputRejected              one input cannot become rows: recorded in `rejects`, the run goes on
     │   ├── EmptyInput
     │   ├── BinaryInput
