@@ -77,6 +77,8 @@ class ParsedPage:
     # How comments were found: 'text_dump', a markup family such as 'wordpress', 'flat_text'
     # (trafilatura's blob), 'none' (page has no comments) or 'not_in_html' (a JavaScript embed).
     comments_status: str | None = None
+    extractor_version: str | None = None
+    date_source: str | None = None
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,13 @@ from extractors.dates import parse_published_date
 from extractors.decoding import decode_text
 from extractors.errors import NoArticleText
 from extractors.language import detect_language
+from extractors.lineage import TEXT_DUMP_EXTRACTOR_VERSION
 from extractors.records import ParsedComment, ParsedPage
 from extractors.spam import classify_comment
 
 EXTRACTION_METHOD = "text_dump"
+# ParsedPage.date_source of a dump's date: its byline or date line, in the run of short lines at the top.
+DATE_SOURCE = "text-dump"
 
 _MAX_HEADLINE_CHARS = 150
 # "UK-France Move Toward…" vs "Britain and France Move Toward…" scores 0.90.
@@ -41,18 +44,20 @@ _BYLINE = re.compile(r"(?:written\s+)?by\s+(?P<name>.+?)(?:\s*(?:[|,]|\s[-–—
 _DATE_PREFIX = re.compile(r"(?:published|updated|last\s+updated|posted|date)(?:\s+on)?\s*:?\s*", re.IGNORECASE)
 _SENTENCE_END = (".", ",", ";", ":")
 _CLOSING_QUOTES = "\"'”’)]"
+_TRAILING_MARKS = " .:…"
 _NAME_PARTICLES = frozenset({"and", "de", "da", "di", "van", "von", "der", "den", "la", "le", "bin", "al"})
 
 
 @dataclass(frozen=True)
-class _LineSet:
-    """Whole lines matched case-insensitively with whitespace trimmed (see furniture.toml)."""
+class LineSet:
+    """Whole lines matched case-insensitively, with surrounding whitespace and trailing dots or colons
+    trimmed ("Share this:", "You may also like..."), see furniture.toml. The HTML extractor uses them too."""
 
     exact: frozenset[str]
     prefixes: tuple[str, ...]
 
     @classmethod
-    def from_table(cls, table: dict[str, list[str]]) -> _LineSet:
+    def from_table(cls, table: dict[str, list[str]]) -> LineSet:
         return cls(
             exact=frozenset(_normalise(entry) for entry in table["exact"]),
             prefixes=tuple(entry.lstrip().casefold() for entry in table["prefixes"]),
@@ -64,15 +69,15 @@ class _LineSet:
 
 
 def _normalise(line: str) -> str:
-    return " ".join(line.split()).casefold()
+    return " ".join(line.split()).casefold().rstrip(_TRAILING_MARKS)
 
 
-def _load_furniture() -> tuple[_LineSet, _LineSet]:
+def _load_furniture() -> tuple[LineSet, LineSet]:
     table = tomllib.loads(resources.files("extractors").joinpath("furniture.toml").read_text(encoding="utf-8"))
-    return _LineSet.from_table(table["drop"]), _LineSet.from_table(table["navigation"])
+    return LineSet.from_table(table["drop"]), LineSet.from_table(table["navigation"])
 
 
-_DROPPED_LINES, _NAVIGATION_MARKERS = _load_furniture()
+DROPPED_LINES, NAVIGATION_MARKERS = _load_furniture()
 
 
 def parse_text_dump(data: bytes, source: str) -> ParsedPage:
@@ -101,6 +106,8 @@ def parse_text_dump(data: bytes, source: str) -> ParsedPage:
         comment_count_stated=comment_count_stated,
         comments=comments,
         comments_status=EXTRACTION_METHOD if comments else "none",
+        extractor_version=TEXT_DUMP_EXTRACTOR_VERSION,
+        date_source=DATE_SOURCE if head.published_at else None,
     )
 
 
@@ -114,9 +121,9 @@ def _split_at_comments(lines: list[str]) -> tuple[list[str], deque[str]]:
 
 def _read_article(lines: list[str]) -> tuple[_Head, str | None, str]:
     """Headline, byline and date; the author-block name; the article text."""
-    body = [stripped for line in lines if not _DROPPED_LINES.matches(stripped := line.strip())]
+    body = [stripped for line in lines if not DROPPED_LINES.matches(stripped := line.strip())]
     block_author, body = _take_author_block(body)
-    body = _drop_navigation(body)
+    body = drop_navigation(body)
     head, body = _take_head(body)
     return head, block_author, "\n".join(_paragraph_lines(body))
 
@@ -223,7 +230,7 @@ def _comments(lines: Iterable[str]) -> Iterator[ParsedComment]:
 # --- article body (lists of stripped lines, "" separating paragraphs) ------------------
 
 
-def _looks_like_headline(line: str) -> bool:
+def looks_like_headline(line: str) -> bool:
     """Short and without the punctuation that ends a sentence."""
     return 0 < len(line) <= _MAX_HEADLINE_CHARS and not line.rstrip(_CLOSING_QUOTES).endswith(_SENTENCE_END)
 
@@ -259,14 +266,14 @@ def _take_author_block(lines: list[str]) -> tuple[str | None, list[str]]:
     return None, lines
 
 
-def _drop_navigation(lines: list[str]) -> list[str]:
+def drop_navigation(lines: list[str]) -> list[str]:
     """Drop navigation markers and the headlines of the articles they link to."""
     kept: list[str] = []
     in_link_list = False
     for line in lines:
-        if _NAVIGATION_MARKERS.matches(line):
+        if NAVIGATION_MARKERS.matches(line):
             in_link_list = True
-        elif in_link_list and (not line or _looks_like_headline(line)):
+        elif in_link_list and (not line or looks_like_headline(line)):
             continue
         else:
             in_link_list = False
@@ -289,40 +296,38 @@ def _take_head(lines: list[str]) -> tuple[_Head, list[str]]:
     lines (a standfirst, say) stay article text.
     """
     head = _Head()
-    body_start = next(
-        (index for index, line in enumerate(lines) if line and not _looks_like_headline(line)), len(lines)
-    )
+    body_start = next((index for index, line in enumerate(lines) if line and not looks_like_headline(line)), len(lines))
     kept: list[str] = []
     for line in lines[:body_start]:
         if not line:
             kept.append(line)
-        elif byline := _parse_byline(line):
+        elif byline := parse_byline(line):
             head.author = head.author or byline[0]
             head.published_at = head.published_at or byline[1]
-        elif published_at := _parse_date_line(line):
+        elif published_at := parse_date_line(line):
             head.published_at = head.published_at or published_at
         elif head.title is None:
             head.title = line
-        elif not _is_same_headline(line, head.title):
+        elif not is_same_headline(line, head.title):
             kept.append(line)
     return head, kept + lines[body_start:]
 
 
-def _parse_byline(line: str) -> tuple[str, datetime | None] | None:
+def parse_byline(line: str) -> tuple[str, datetime | None] | None:
     """("Name", date or None) for "By Name" / "By Name | 3 March 2025", else None."""
     byline = _BYLINE.fullmatch(line)
     if byline is None or not _looks_like_name(byline["name"], min_words=1, max_words=6):
         return None
-    return byline["name"], _parse_date_line(byline["rest"]) if byline["rest"] else None
+    return byline["name"], parse_date_line(byline["rest"]) if byline["rest"] else None
 
 
-def _parse_date_line(line: str) -> datetime | None:
+def parse_date_line(line: str) -> datetime | None:
     """The date a line such as "Published: 3 March 2025 10:14" states, else None."""
     prefix = _DATE_PREFIX.match(line)
     return parse_published_date(line[prefix.end() :] if prefix else line)  # the whole rest must be a date
 
 
-def _is_same_headline(line: str, title: str) -> bool:
+def is_same_headline(line: str, title: str) -> bool:
     matcher = difflib.SequenceMatcher(None, line.casefold(), title.casefold())
     threshold = _MIN_REPEATED_HEADLINE_SIMILARITY
     # real_quick_ratio() and quick_ratio() are cheap upper bounds of ratio(): most lines fail them.

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from extractors.errors import BinaryInput, EmptyInput, NoArticleText
+from extractors.lineage import EXTRACTORS_REVISION
 from extractors.records import ParsedComment, ParsedPage
 from extractors.text_dump import parse_text_dump
 
@@ -180,6 +181,18 @@ def test_byline_and_date_line() -> None:
     assert page.author == "Jane Smith"
     assert page.published_at == datetime(2025, 3, 3, 10, 14)
     assert page.text == BODY
+
+
+def test_lineage_names_the_extractor_and_where_the_date_came_from() -> None:
+    dated = _parse(f"Talks Continue on UK-EU Pact\nPublished: 3 March 2025 10:14\n\n{BODY}\n")
+    undated = _parse(f"{BODY}\n")
+    assert dated.extractor_version == undated.extractor_version == f"newsmon text_dump {EXTRACTORS_REVISION}"
+    assert (dated.date_source, undated.date_source) == ("text-dump", None)
+
+
+def test_furniture_lines_with_trailing_marks_are_dropped() -> None:
+    page = _parse(f"{BODY}\n\nShare this:\n\nRelated: Ministers to meet again in May\n\n{LONG_BODY}\n")
+    assert page.text == f"{BODY}\n\n{LONG_BODY}"
 
 
 def test_byline_with_date_on_the_same_line() -> None:
