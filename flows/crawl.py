@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections import Counter, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -12,11 +12,13 @@ from prefect.futures import PrefectFuture
 
 from extractors.fetched import EXPECT_BY_KIND, deferred_visit
 from extractors.records import CrawlRecords, FetchRequest, FetchResult, Target, UrlVisit
+from flows import progress
 from flows.fetch_bridge import BackgroundFetcher
 from flows.parallel import extraction_pool
 from flows.settings import Settings
-from flows.summary import RunSummary
+from flows.summary import RunSummary, new_articles
 from flows.tasks import extract_fetched, load, read_validators, unknown_urls
+from warehouse.polls import SourceVisit
 
 FETCH_AHEAD = 2  # batches being fetched while others are extracted and loaded: bounds memory
 EXTRACT_AHEAD = 1  # batches being extracted while one is loaded
@@ -62,6 +64,7 @@ def crawl(
                 stop_reason = "url_limit"
                 break
             chunks = [now_due[i : i + settings.batch_size] for i in range(0, len(now_due), settings.batch_size)]
+            progress.started("URLs", len(now_due))
             found: list[Target] = []
             with extraction_pool(settings, len(now_due)) as pool:
                 extractions: deque = deque()
@@ -71,6 +74,7 @@ def crawl(
                         found.extend(crawled.load(*extractions.popleft()))
                 while extractions:
                     found.extend(crawled.load(*extractions.popleft()))
+            progress.finished()
             depth += 1
             pending = later + found if depth <= settings.max_discovery_depth else later
             crawled.not_followed.extend(found if depth > settings.max_discovery_depth else [])
@@ -97,20 +101,22 @@ class _CrawledSoFar:
         self.seen.update(t.url for t in new_links)
         to_follow, over_limit = _within_source_limits(new_links, self.limits)
         self.not_followed.extend(over_limit)
-        records = CrawlRecords(batch.attempts, batch.visits + discovered_visits(new_links))
+        visits = with_listings(batch.visits, batch.discovered, {t.url for t in new_links})
+        records = CrawlRecords(batch.attempts, visits + discovered_visits(new_links))
         counts, load_rejects = load(self.db_file, self.run_id, extracted.pages, batch.rejects, records, self.settings)
         deferred = [v for v in batch.visits if v.deferred]
         _count(self.summary, chunk, batch.rejects + load_rejects, deferred)
         self.summary.counts.add(counts)
         self.summary.urls_not_modified += batch.not_modified
         self.summary.urls_discovered += len(new_links)
+        progress.advanced(len(chunk))
         get_run_logger().info(
-            "fetched %d URLs (%d not modified, %d failed, %d deferred): %d new articles, %d new links",
+            "fetched %d URLs (%d not modified, %d failed, %d deferred): %s, %d new links",
             len(chunk) - len(deferred),
             batch.not_modified,
             len(batch.rejects),
             len(deferred),
-            counts.articles_new,
+            new_articles(counts),
             len(new_links),
         )
         return to_follow
@@ -119,6 +125,18 @@ class _CrawledSoFar:
 def discovered_visits(targets: list[Target]) -> list[UrlVisit]:
     """Frontier rows for links found but not fetched (yet)."""
     return [UrlVisit(url=t.url, kind=t.kind, found_via=t.found_via, found_on=t.found_on) for t in targets]
+
+
+def with_listings(visits: list[UrlVisit], listed: list[Target], new_urls: set[str]) -> list[UrlVisit]:
+    """Each visit of a source that listed links, with how many it listed and how many were new:
+    the share already seen sets the source's next poll interval (warehouse/polls.py)."""
+    by_source: defaultdict[str | None, set[str]] = defaultdict(set)
+    for link in listed:
+        by_source[link.found_on].add(link.url)
+    return [
+        SourceVisit.of(v, len(by_source[v.url]), len(by_source[v.url] & new_urls)) if v.url in by_source else v
+        for v in visits
+    ]
 
 
 def _within_budget(pending: list[Target], budget: int) -> tuple[list[Target], list[Target]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 
 from prefect import task
@@ -61,7 +62,7 @@ from warehouse.runs import (
     record_run_end,
     record_run_start,
 )
-from warehouse.sources import sync_sources
+from warehouse.sources import source_schedule, sync_sources
 from warehouse.timeutil import utc_now
 
 
@@ -326,6 +327,13 @@ def read_watchlist(path: str) -> list[WatchedSource]:
 def sync_watchlist(db_path: str, sources: list[WatchedSource], run_id: str) -> None:
     with db.writer(db_path) as con:
         sync_sources(con, sources, run_id, utc_now())
+
+
+@task(cache_policy=NONE, **STORAGE_RETRIES)
+def watched_schedule(db_path: str) -> list[tuple[str, str, datetime | None]]:
+    """(name, url, next poll) of every active source, the soonest first."""
+    with db.writer(db_path) as con:
+        return source_schedule(con)
 
 
 @task(cache_policy=NONE, **STORAGE_RETRIES)

@@ -6,6 +6,7 @@ every monitor run reads it and syncs it into the `sources` table and the `urls` 
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import tomlkit
@@ -16,7 +17,7 @@ from extractors.urls import canonical_url
 from flows.settings import Settings
 
 SOURCE_KINDS = ("feed", "sitemap", "section")
-# A source without its own interval is polled at the configured default.
+# A source without its own interval starts at the configured default (adaptive polling moves it).
 DEFAULT_POLL_INTERVAL_MIN = Settings.model_fields["source_interval_min"].default
 
 
@@ -56,6 +57,29 @@ def load_watchlist(path: str | Path) -> list[WatchedSource]:
     if duplicates:
         raise WatchlistError(f"{path}: source name(s) used twice: {', '.join(duplicates)}")
     return sources
+
+
+def named_sources(sources: list[WatchedSource], names: list[str]) -> list[WatchedSource]:
+    """The sources called `names` (none named: every source), or WatchlistError naming the unknown ones."""
+    unknown = sorted(set(names) - {s.name for s in sources})
+    if unknown:
+        raise WatchlistError(f"no source named {', '.join(map(repr, unknown))} on the watchlist")
+    return [s for s in sources if s.name in names or not names]
+
+
+def schedule_note(schedule: list[tuple[str, str, datetime | None]], polled: set[str], now: datetime) -> str | None:
+    """Why sources were not polled: `schedule` is (name, url, next poll) of each active source,
+    soonest first; `polled` the URLs this run polls. None when every source is polled."""
+    waiting = [(name, at) for name, url, at in schedule if url not in polled and at is not None and at > now]
+    if not polled and not waiting:
+        return "nothing due; the watchlist has no source to poll"
+    if not waiting:
+        return None
+    name, at = waiting[0]
+    when = f"next poll at {at:%Y-%m-%d %H:%M:%S} UTC ({name})"
+    if not polled:
+        return f"nothing due; {when}"
+    return f"{len(waiting)} of {len(schedule)} sources not due; {when}"
 
 
 def add_source(path: str | Path, source: WatchedSource) -> None:

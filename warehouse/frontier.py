@@ -3,14 +3,17 @@
 Re-fetch policy (a RecrawlPolicy; the flows pass their Settings, which extends it):
 - an article is re-crawled at fixed offsets after it was first seen (default 1 h, 6 h,
   24 h, 72 h) to catch comment growth and edits, then no more;
-- a source (feed, sitemap, section page) is polled every `poll_interval_min` (its own, from
-  the watchlist, else `source_interval`); each poll that brings nothing new (304, or no new
-  links) doubles the interval, up to `source_max_interval`; news resets it;
+- a source (feed, sitemap, section page) is polled on its adaptive interval: it starts at
+  its `poll_interval_min` (from the watchlist, else `source_interval_min`) and moves with the
+  share of its listed items already seen, between `adaptive_min_interval_min` and
+  `adaptive_max_interval_min` (warehouse/polls.py, which records every poll in `polls`);
 - an article's transient failure (timeout, 5xx, 429…) is retried with exponential backoff
   from `failure_backoff`, and given up after `max_failures` in a row; a permanent one (404,
   robots.txt, private address, wrong content type) is not retried;
-- a source is never given up: after a permanent failure, or `max_failures` transient ones in
-  a row, it is polled at `source_max_interval`;
+- a source is never given up: after a transient failure it backs off the same way, after a
+  permanent failure, or `max_failures` transient ones in a row, it is polled at
+  `source_max_interval_min`; a refusal by configuration (private address, robots.txt, an
+  invalid URL) is no failure of the source: it stays on its interval;
 - a deferred URL (the server asked us to wait with Retry-After, or the run's time or URL
   budget ran out) is no failure: it is due again when the server said, else at once, and its
   `last_error` says why it waits.
@@ -24,10 +27,11 @@ from datetime import datetime
 
 import duckdb
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from extractors.records import CrawlRecords, FetchAttempt
 from warehouse.arrow_io import insert_rows, registered
+from warehouse.polls import REFUSED_BY_CONFIGURATION, decide, record_polls, source_states
 from warehouse.timeutil import utc_naive
 
 __all__ = ["RecrawlPolicy", "due_urls", "known_urls", "validators", "write_crawl_records"]
@@ -42,10 +46,30 @@ class RecrawlPolicy(BaseModel):
     recrawl_offsets_h: tuple[float, ...] = Field(
         (1, 6, 24, 72), description="hours after first sight at which an article is fetched again"
     )
-    source_interval_min: float = Field(15, gt=0, description="poll interval of a source without its own")
-    source_max_interval_min: float = Field(240, gt=0, description="longest poll interval after quiet polls")
+    source_interval_min: float = Field(15, gt=0, description="starting poll interval of a source without its own")
+    source_max_interval_min: float = Field(
+        240, gt=0, description="longest wait after a source's failures (a failure backoff stops growing here)"
+    )
     failure_backoff_min: float = Field(15, gt=0, description="first wait after a transient failure; doubles")
     max_failures: int = Field(5, ge=1, description="transient failures in a row before an article is given up")
+    adaptive_min_interval_min: float = Field(10, gt=0, description="shortest poll interval adaptive polling sets")
+    adaptive_max_interval_min: float = Field(1440, gt=0, description="longest poll interval adaptive polling sets")
+    slower_above_seen: float = Field(
+        0.67, ge=0, le=1, description="share of listed items already seen above which a source is polled slower"
+    )
+    faster_below_seen: float = Field(
+        0.33, ge=0, le=1, description="share of listed items already seen below which a source is polled faster"
+    )
+    slower_factor: float = Field(1.5, gt=1, description="a slower source's interval is multiplied by this")
+    faster_factor: float = Field(0.5, gt=0, lt=1, description="a faster source's interval is multiplied by this")
+
+    @model_validator(mode="after")
+    def _adaptive_bounds_in_order(self) -> RecrawlPolicy:
+        if self.adaptive_min_interval_min > self.adaptive_max_interval_min:
+            raise ValueError("adaptive_min_interval_min is above adaptive_max_interval_min")
+        if self.faster_below_seen >= self.slower_above_seen:
+            raise ValueError("faster_below_seen must be below slower_above_seen")
+        return self
 
 
 def validators(con: duckdb.DuckDBPyConnection, urls: list[str]) -> dict[str, tuple[str | None, str | None, str | None]]:
@@ -81,7 +105,12 @@ def write_crawl_records(
     if not visits:
         return
     rows = [
-        asdict(v) | {"failed": v.fetched and v.error_reason is not None, "retry_at": utc_naive(v.retry_at)}
+        asdict(v)
+        | {
+            "failed": v.fetched and v.error_reason is not None,
+            "refused": v.error_reason in REFUSED_BY_CONFIGURATION,
+            "retry_at": utc_naive(v.retry_at),
+        }
         for v in visits.values()
     ]
     with registered(con, "url_visits", pa.Table.from_pylist(rows, schema=_VISIT_SCHEMA)):
@@ -96,6 +125,8 @@ def write_crawl_records(
                FROM url_visits v WHERE urls.url = v.url AND v.deferred""",
             [now],
         )
+        fetched = [v for v in visits.values() if v.fetched]
+        sources = source_states(con, [v.url for v in fetched], policy.source_interval_min)  # before this visit
         con.execute(
             """UPDATE urls SET
                    last_fetched_at = ?,
@@ -105,7 +136,9 @@ def write_crawl_records(
                    last_modified = CASE WHEN v.failed THEN urls.last_modified
                                         ELSE coalesce(v.last_modified, urls.last_modified) END,
                    fetch_count = urls.fetch_count + 1,
-                   consecutive_failures = CASE WHEN v.failed THEN urls.consecutive_failures + 1 ELSE 0 END,
+                   -- a source refused by configuration has not failed: its count neither grows nor resets
+                   consecutive_failures = CASE WHEN v.refused AND urls.kind <> 'article' THEN urls.consecutive_failures
+                                               WHEN v.failed THEN urls.consecutive_failures + 1 ELSE 0 END,
                    unchanged_polls = CASE WHEN v.not_modified THEN urls.unchanged_polls + 1 ELSE 0 END,
                    article_id = coalesce(v.article_id, urls.article_id),
                    content_sha256 = coalesce(v.content_sha256, urls.content_sha256)
@@ -115,33 +148,25 @@ def write_crawl_records(
         )
         con.execute(
             """UPDATE urls SET next_fetch_at = CASE
-                   -- a watched source is never given up: at worst it is polled at the longest interval
-                   WHEN v.failed AND urls.kind <> 'article'
-                        AND (NOT v.transient_error OR urls.consecutive_failures >= $max_failures)
-                        THEN urls.last_fetched_at + to_minutes(CAST($source_max AS BIGINT))
                    WHEN v.failed AND NOT v.transient_error THEN NULL
                    WHEN v.failed AND urls.consecutive_failures >= $max_failures THEN NULL
                    WHEN v.failed THEN urls.last_fetched_at + to_minutes(CAST(
                         least($backoff * pow(2, urls.consecutive_failures - 1), $source_max) AS BIGINT))
-                   WHEN urls.kind = 'article' THEN
-                        CASE WHEN urls.fetch_count <= len($offsets::DOUBLE[])
-                             THEN urls.first_seen_at
-                                  + to_seconds(CAST(($offsets::DOUBLE[])[urls.fetch_count] * 3600 AS BIGINT))
-                        END
-                   ELSE urls.last_fetched_at + to_minutes(CAST(least(
-                        coalesce(urls.poll_interval_min, $source_interval) * pow(2, urls.unchanged_polls),
-                        $source_max) AS BIGINT))
+                   WHEN urls.fetch_count <= len($offsets::DOUBLE[])
+                        THEN urls.first_seen_at
+                             + to_seconds(CAST(($offsets::DOUBLE[])[urls.fetch_count] * 3600 AS BIGINT))
                END
                FROM url_visits v
-               WHERE urls.url = v.url AND v.fetched""",
+               WHERE urls.url = v.url AND v.fetched AND urls.kind = 'article'""",
             {
                 "max_failures": policy.max_failures,
                 "backoff": policy.failure_backoff_min,
                 "offsets": list(policy.recrawl_offsets_h),
-                "source_interval": policy.source_interval_min,
                 "source_max": policy.source_max_interval_min,
             },
         )
+    # sources: their next poll and adaptive interval, each decision recorded in `polls`
+    record_polls(con, run_id, [decide(v, sources[v.url], policy, now) for v in fetched if v.url in sources])
 
 
 def _attempt_row(attempt: FetchAttempt, run_id: str) -> dict:
@@ -154,7 +179,7 @@ def _attempt_row(attempt: FetchAttempt, run_id: str) -> dict:
     }
 
 
-# The shape of a UrlVisit plus `failed` (not a table's): the view the frontier's UPDATEs read.
+# The shape of a UrlVisit plus `failed` and `refused` (not a table's): the view the frontier's UPDATEs read.
 _VISIT_SCHEMA = pa.schema(
     [
         (name, pa.string())
@@ -170,6 +195,6 @@ _VISIT_SCHEMA = pa.schema(
             "content_sha256",
         )  # fmt: skip
     ]
-    + [(name, pa.bool_()) for name in ("fetched", "transient_error", "not_modified", "failed", "deferred")]
+    + [(name, pa.bool_()) for name in ("fetched", "transient_error", "not_modified", "failed", "refused", "deferred")]
     + [("status", pa.int32()), ("retry_at", pa.timestamp("us"))]
 )

@@ -10,13 +10,14 @@ import pyarrow as pa
 from extractors.records import WatchedSource
 from warehouse.arrow_io import registered, retrying, table_schema, transaction
 
-__all__ = ["sync_sources"]
+__all__ = ["source_schedule", "sync_sources"]
 
 _WATCHED = ("name", "kind", "url", "poll_interval_min", "tags", "max_new_articles")
 
 
 def sync_sources(con: duckdb.DuckDBPyConnection, sources: list[WatchedSource], run_id: str, now: datetime) -> None:
-    """Upsert the watched sources; mark the others inactive and stop polling them. One transaction."""
+    """Upsert the watched sources; mark the others inactive and stop polling them; a source whose
+    interval changed is rescheduled. One transaction."""
     retrying(lambda: _sync_once(con, sources, run_id, now))
 
 
@@ -64,6 +65,16 @@ def _sync_once(con: duckdb.DuckDBPyConnection, sources: list[WatchedSource], run
                WHERE url NOT IN (SELECT url FROM urls)""",
             [now, run_id, now],
         )
+        # A new interval on the watchlist restarts the source's adaptive interval there, and
+        # reschedules it: its last poll + the new interval, or now if that is past.
+        con.execute(
+            """UPDATE urls SET poll_interval_min = w.poll_interval_min, adaptive_interval_min = w.poll_interval_min,
+                   next_fetch_at = greatest(coalesce(urls.last_fetched_at + to_microseconds(
+                       CAST(w.poll_interval_min * 60e6 AS BIGINT)), ?), ?)
+               FROM watchlist w
+               WHERE urls.url = w.url AND urls.poll_interval_min IS DISTINCT FROM w.poll_interval_min""",
+            [now, now],
+        )
         con.execute(
             """UPDATE urls SET kind = w.kind, poll_interval_min = w.poll_interval_min,
                    next_fetch_at = coalesce(urls.next_fetch_at, ?)
@@ -76,3 +87,11 @@ def _sync_once(con: duckdb.DuckDBPyConnection, sources: list[WatchedSource], run
             """UPDATE urls SET next_fetch_at = NULL
                WHERE found_via = 'watchlist' AND url NOT IN (SELECT url FROM sources WHERE active)""",
         )
+
+
+def source_schedule(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, datetime | None]]:
+    """(name, url, next poll) of every active source, the soonest first."""
+    return con.execute(
+        """SELECT s.name, s.url, u.next_fetch_at FROM sources s LEFT JOIN urls u ON u.url = s.url
+           WHERE s.active ORDER BY u.next_fetch_at NULLS LAST, s.name"""
+    ).fetchall()

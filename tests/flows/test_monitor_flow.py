@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
 from datetime import timedelta
 
 import pytest
 
-from extractors.errors import RunInProgress
+from extractors.errors import RunInProgress, WatchlistError
 from flows.monitor import monitor
+from tests.support.commands import newsmon
 from tests.support.http_server import Reply
 from tests.support.news_site import article_html, publish_feed, rss
 from tests.support.warehouse import execute, rows
@@ -142,3 +145,51 @@ def test_each_run_is_bounded_and_the_backlog_is_worked_off(http_server, db_path,
     second = monitor(watchlist=sources, db_path=str(db_path), max_urls=4)
     assert second.counts.articles_new == 4  # the rest, new URLs first
     assert rows(db_path, "SELECT count(*) FROM articles") == [(7,)]
+
+
+def test_poll_now_polls_named_sources_that_are_not_due_and_the_summary_says_what_waits(http_server, db_path, tmp_path):
+    publish_feed(http_server, [1])
+    publish_feed(http_server, [2], feed_path="/other.xml")
+    sources = watchlist(
+        tmp_path, ("local", "feed", http_server.url("/feed.xml")), ("other", "feed", http_server.url("/other.xml"))
+    )
+    monitor(watchlist=sources, db_path=str(db_path))
+    nothing = monitor(watchlist=sources, db_path=str(db_path))
+    [(first_due, name)] = rows(
+        db_path,
+        "SELECT u.next_fetch_at, s.name FROM urls u JOIN sources s USING (url) "
+        "ORDER BY u.next_fetch_at, s.name LIMIT 1",
+    )
+    assert nothing.sources_polled == 0
+    assert nothing.notes == [f"nothing due; next poll at {first_due:%Y-%m-%d %H:%M:%S} UTC ({name})"]
+
+    one = monitor(watchlist=sources, db_path=str(db_path), poll_now=["other"])
+    assert one.sources_polled == 1 and (http_server.hits["/feed.xml"], http_server.hits["/other.xml"]) == (1, 2)
+    [(local_due,)] = rows(db_path, "SELECT next_fetch_at FROM urls WHERE url = ?", [http_server.url("/feed.xml")])
+    assert one.notes == [f"1 of 2 sources not due; next poll at {local_due:%Y-%m-%d %H:%M:%S} UTC (local)"]
+
+    every = monitor(watchlist=sources, db_path=str(db_path), poll_now=[])
+    assert every.sources_polled == 2 and every.notes == []
+    assert (http_server.hits["/feed.xml"], http_server.hits["/other.xml"]) == (2, 3)
+    with pytest.raises(WatchlistError, match="no source named 'gone' on the watchlist"):
+        monitor(watchlist=sources, db_path=str(db_path), poll_now=["gone"])
+    assert (http_server.hits["/feed.xml"], http_server.hits["/other.xml"]) == (2, 3)
+
+
+def test_monitor_now_on_the_command_line_polls_a_source_that_is_not_due(http_server, db_path, tmp_path):
+    sources = watchlist(tmp_path, ("local", "feed", publish_feed(http_server, [1])))
+    monitor(watchlist=sources, db_path=str(db_path))
+    settings = {"NEWSMON_PER_HOST_MIN_DELAY_S": "0", "COLUMNS": "200"}
+    common = ["--watchlist", sources, "--db", str(db_path), "--allow-private-hosts"]
+
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    unknown = newsmon(["monitor", "--now", "gone", *common], tmp_path / "home", settings, **pipes)
+    _, stderr = unknown.communicate(timeout=120)
+    assert unknown.returncode == 2 and "no source named 'gone'" in stderr and len(stderr.splitlines()) == 1
+
+    run = newsmon(["monitor", "--now", "local", *common], tmp_path / "home", settings, **pipes)
+    stdout, stderr = run.communicate(timeout=300)
+    assert run.returncode == 0, stderr[-3000:]
+    assert re.search(r"sources polled\s*│\s*1\s*│", stdout), stdout
+    assert http_server.hits["/feed.xml"] == 2
+    assert rows(db_path, "SELECT count(*) FROM polls") == [(2,)]

@@ -62,3 +62,28 @@ def test_a_dask_address_without_the_dask_runner_is_refused_not_ignored(monkeypat
     monkeypatch.setenv("NEWSMON_DASK_ADDRESS", "tcp://10.0.0.5:8786")
     with pytest.raises(ValidationError, match="NEWSMON_TASK_RUNNER is not dask"):
         Settings()
+
+
+def test_adaptive_polling_bounds_and_factors_are_settings(monkeypatch):
+    defaults = Settings()
+    assert (defaults.adaptive_min_interval_min, defaults.adaptive_max_interval_min) == (10, 24 * 60)
+    assert (defaults.faster_below_seen, defaults.slower_above_seen) == (0.33, 0.67)
+    assert (defaults.faster_factor, defaults.slower_factor) == (0.5, 1.5)
+    monkeypatch.setenv("NEWSMON_ADAPTIVE_MIN_INTERVAL_MIN", "5")
+    monkeypatch.setenv("NEWSMON_SLOWER_FACTOR", "2")
+    assert (Settings().adaptive_min_interval_min, Settings().slower_factor) == (5, 2)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("NEWSMON_ADAPTIVE_MIN_INTERVAL_MIN", "2000", "adaptive_min_interval_min is above adaptive_max_interval_min"),
+        ("NEWSMON_FASTER_BELOW_SEEN", "0.8", "faster_below_seen must be below slower_above_seen"),
+        ("NEWSMON_SLOWER_FACTOR", "0.9", "greater than 1"),
+        ("NEWSMON_FASTER_FACTOR", "1.2", "less than 1"),
+    ],
+)
+def test_adaptive_polling_settings_that_contradict_each_other_are_refused(monkeypatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=message):
+        Settings()

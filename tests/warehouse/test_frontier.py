@@ -10,6 +10,7 @@ from extractors.records import CrawlRecords, FetchAttempt, UrlVisit, WatchedSour
 from warehouse import db
 from warehouse.frontier import RecrawlPolicy, due_urls
 from warehouse.load import load_batch
+from warehouse.polls import SourceVisit
 from warehouse.runs import record_run_start
 from warehouse.sources import sync_sources
 
@@ -20,6 +21,7 @@ POLICY = RecrawlPolicy(
     source_max_interval_min=120,
     failure_backoff_min=10,
     max_failures=3,
+    adaptive_max_interval_min=60,
 )
 ARTICLE = "https://news.example/2025/03/story"
 FEED = "https://news.example/feed.xml"
@@ -96,24 +98,103 @@ def test_an_article_is_recrawled_at_each_offset_after_first_sight_then_no_more(c
     assert (last["next_fetch_at"], last["fetch_count"]) == (None, 5)
 
 
-def test_quiet_polls_double_a_sources_interval_up_to_the_maximum_and_news_resets_it(con):
-    row = visit(con, FEED, T0, "feed", status=200)
-    assert row["next_fetch_at"] == T0 + minutes(15)
-    for interval in (30, 60, 120, 120):  # 15 × 2, × 4, × 8 = 120: the maximum
+def listing(con, url: str, at: datetime, listed: int, new: int, policy: RecrawlPolicy = POLICY) -> dict:
+    """A poll of source `url` that read `listed` links, `new` of them unknown before."""
+    polled = SourceVisit(url, "feed", "watchlist", fetched=True, status=200, items_listed=listed, items_new=new)
+    load_batch(con, "run-1", [], [], now=at, crawl=CrawlRecords(visits=[polled]), policy=policy)
+    return frontier(con, url)
+
+
+def polls(con, url: str) -> list[tuple]:
+    return con.execute(
+        "SELECT items_listed, items_new, interval_before_min, interval_after_min, reason FROM polls "
+        "WHERE url = ? ORDER BY polled_at",
+        [url],
+    ).fetchall()
+
+
+def test_a_sources_first_listing_keeps_its_starting_interval(con):
+    """Everything a source lists is new the first time: no reason to poll it faster."""
+    assert listing(con, FEED, T0, 10, 10)["next_fetch_at"] == T0 + minutes(15)
+    assert polls(con, FEED) == [(10, 10, 15, 15, "0% seen: first listing")]
+
+
+def test_quiet_polls_make_a_source_slower_by_half_again_up_to_the_longest_interval(con):
+    row = listing(con, FEED, T0, 4, 4)
+    for interval in (22.5, 33.75, 50.625, 60, 60):  # × 1.5 each time, up to 60: the longest (POLICY)
         at = row["next_fetch_at"]  # polled when due
         row = quiet(con, FEED, at)
         assert row["next_fetch_at"] == at + minutes(interval)
-    assert row["unchanged_polls"] == 4
+    assert [reason for *_, reason in polls(con, FEED)][1:] == ["not modified: slower"] * 4 + [
+        "not modified: at the longest interval"
+    ]
     at = row["next_fetch_at"]
-    news = visit(con, FEED, at, "feed", status=200)
-    assert (news["unchanged_polls"], news["next_fetch_at"]) == (0, at + minutes(15))
+    assert listing(con, FEED, at, 4, 3)["next_fetch_at"] == at + minutes(30)  # mostly new: twice as often
+    assert polls(con, FEED)[-1] == (4, 3, 60, 30, "25% seen: faster")
 
 
-def test_a_watched_sources_own_interval_is_the_base_of_its_backoff(con):
+def test_mostly_new_items_make_a_source_faster_down_to_the_shortest_interval(con):
+    listing(con, FEED, T0, 10, 10)
+    assert listing(con, FEED, T0 + minutes(15), 10, 9)["next_fetch_at"] == T0 + minutes(15 + 10)  # 7.5 < 10
+    assert listing(con, FEED, T0 + minutes(25), 10, 7)["next_fetch_at"] == T0 + minutes(25 + 10)
+    assert [row[2:] for row in polls(con, FEED)][1:] == [
+        (15, 10, "10% seen: faster"),
+        (10, 10, "30% seen: at the shortest interval"),
+    ]
+
+
+@pytest.mark.parametrize(("listed", "new"), [(10, 5), (3, 1), (3, 2)])
+def test_a_middling_share_seen_keeps_the_interval(con, listed, new):
+    listing(con, FEED, T0, listed, listed)
+    assert listing(con, FEED, T0 + minutes(15), listed, new)["next_fetch_at"] == T0 + minutes(30)
+    assert polls(con, FEED)[-1][4].endswith("seen: interval kept")
+
+
+def test_a_watched_sources_own_interval_is_where_it_starts(con):
     sync_sources(con, [WatchedSource("courier", "feed", FEED, poll_interval_min=40)], "run-1", T0)
     assert frontier(con, FEED)["next_fetch_at"] == T0
-    assert quiet(con, FEED, T0)["next_fetch_at"] == T0 + minutes(80)
-    assert quiet(con, FEED, T0 + minutes(80))["next_fetch_at"] == T0 + minutes(80 + 120)  # 160, capped
+    assert listing(con, FEED, T0, 3, 3)["next_fetch_at"] == T0 + minutes(40)
+    assert quiet(con, FEED, T0 + minutes(40))["next_fetch_at"] == T0 + minutes(40 + 60)  # 60: the longest
+    assert con.execute("SELECT source_name FROM polls").fetchall() == [("courier",)] * 2
+
+
+def test_changing_a_sources_interval_reschedules_it(con):
+    def watched(interval: float, at: datetime) -> None:
+        sync_sources(con, [WatchedSource("courier", "feed", FEED, poll_interval_min=interval)], "run-1", at)
+
+    watched(40, T0)
+    listing(con, FEED, T0, 3, 3)
+    watched(20, T0 + minutes(5))  # last poll + the new interval
+    assert frontier(con, FEED)["next_fetch_at"] == T0 + minutes(20)
+    watched(10, T0 + minutes(30))  # last poll + 10 min is past: now
+    assert frontier(con, FEED)["next_fetch_at"] == T0 + minutes(30)
+    watched(10, T0 + minutes(31))  # unchanged: not rescheduled
+    assert frontier(con, FEED)["next_fetch_at"] == T0 + minutes(30)
+    # the new interval is also where adaptive polling starts again
+    assert quiet(con, FEED, T0 + minutes(30))["next_fetch_at"] == T0 + minutes(30 + 15)
+
+
+@pytest.mark.parametrize("reason", ["private_address", "robots_disallowed", "invalid_url", "unsupported_scheme"])
+def test_a_source_refused_by_configuration_stays_on_its_interval(con, reason):
+    listing(con, FEED, T0, 3, 3)
+    for n in range(1, 4):  # three refusals: no backoff, no failures counted
+        at = T0 + minutes(15 * n)
+        row = visit(con, FEED, at, "feed", error_reason=reason)
+        assert (row["next_fetch_at"], row["consecutive_failures"], row["last_error"]) == (at + minutes(15), 0, reason)
+    assert polls(con, FEED)[-1] == (None, None, 15, 15, f"refused by configuration ({reason}): no backoff")
+    assert con.execute("SELECT DISTINCT outcome FROM polls WHERE error_reason IS NOT NULL").fetchall() == [("refused",)]
+
+
+def test_a_source_whose_robots_txt_fails_is_a_failure_not_a_refusal(con):
+    row = visit(con, FEED, T0, "feed", status=503, error_reason="robots_unavailable")
+    assert (row["next_fetch_at"], row["consecutive_failures"]) == (T0 + minutes(120), 1)
+
+
+def test_a_sources_transient_failure_backs_off_and_says_so(con):
+    listing(con, FEED, T0, 3, 3)
+    row = failure(con, FEED, T0 + minutes(15), "feed")
+    assert (row["next_fetch_at"], row["consecutive_failures"]) == (T0 + minutes(25), 1)
+    assert polls(con, FEED)[-1] == (None, None, 15, 15, "transient failure 1: backoff 10 min")
 
 
 def test_transient_failures_back_off_exponentially_and_a_success_resets_them(con):
