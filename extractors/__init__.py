@@ -13,10 +13,12 @@ __all__ = [
     "errors",  # the one error tree, rooted at NewsmonError
     "fetch",  # HTTP: polite, safe, retried; the only module that opens connections
     "fetched",  # what a batch of fetch results becomes (pages, rejects, links, URL states)
+    "furniture",  # the lines around an article: furniture to drop, headline, byline, date line
     "html_page",  # an HTML article page to a ParsedPage
     "language",
     "local_files",  # which files a path names, and which parser reads each
     "records",  # every record that crosses a layer
+    "lineage",  # which extractors and version read an input
     "spam",  # named spam rules for comments
     "text_dump",  # a plain-text page dump to a ParsedPage
     "urls",  # canonical URLs, URL lists

@@ -13,10 +13,7 @@ from trafilatura.settings import DEFAULT_CONFIG
 from extractors.comments import comment_tree_of
 from extractors.dates import parse_machine_date
 from extractors.errors import NoArticleText
-from extractors.language import detect_language
-from extractors.lineage import HTML_EXTRACTOR_VERSION
-from extractors.records import ParsedPage
-from extractors.text_dump import (
+from extractors.furniture import (
     DROPPED_LINES,
     drop_navigation,
     is_same_headline,
@@ -24,6 +21,9 @@ from extractors.text_dump import (
     parse_byline,
     parse_date_line,
 )
+from extractors.language import detect_language
+from extractors.lineage import HTML_EXTRACTOR_VERSION
+from extractors.records import ParsedPage
 
 # trafilatura falls back to any text it finds (a lone "Home" link); fewer words is not an article.
 MIN_ARTICLE_WORDS = 10
