@@ -49,6 +49,13 @@ class Exit(IntEnum):
     FAILED = 4  # the command could not run: database busy, run in progress, damaged lake, checks failed
 
 
+AllowPrivateHostsOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-private-hosts",
+        help="fetch loopback/private addresses (tests, intranet sources); also NEWSMON_ALLOW_PRIVATE_HOSTS=1",
+    ),
+]
 DbOption = Annotated[
     Path | None, typer.Option("--db", help="the lake's catalog: a SQLite file (default data/newsmon.sqlite)")
 ]

@@ -25,7 +25,7 @@ from extractors.fetched import EXPECT_BY_KIND, process_fetch_results
 from extractors.local_files import discover_inputs, parse_input, read_input, url_list_entries
 from extractors.records import ParsedComment, ParsedPage, RejectRecord, Target
 from extractors.urls import canonical_url, is_url
-from newsmon.app import Exit, app, errors, settings, usage_error
+from newsmon.app import AllowPrivateHostsOption, Exit, app, errors, settings, usage_error
 
 
 class PageFormat(StrEnum):
@@ -46,13 +46,7 @@ def extract(
     comments: Annotated[
         bool, typer.Option("--comments", help="the reader comments too, indented by depth (json always has them)")
     ] = False,
-    allow_private_hosts: Annotated[
-        bool,
-        typer.Option(
-            "--allow-private-hosts",
-            help="fetch loopback/private addresses (tests, intranet sources); also NEWSMON_ALLOW_PRIVATE_HOSTS=1",
-        ),
-    ] = False,
+    allow_private_hosts: AllowPrivateHostsOption = False,
 ) -> None:
     """Extract one page (a URL or a file) as a run would, and print it; the warehouse is not touched."""
     current = settings()

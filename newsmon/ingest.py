@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from newsmon.app import DbOption, app, console, quiet_prefect_defaults, writable_catalog
+from newsmon.app import AllowPrivateHostsOption, DbOption, app, console, quiet_prefect_defaults, writable_catalog
 from newsmon.progress_bar import progress_bar
 from newsmon.run_summary import finished_summary, print_summary
 from newsmon.server import use_background_server
@@ -22,13 +22,7 @@ def ingest(
         typer.Argument(help="files, directories, URLs (articles, feeds, sitemaps) or URL-list files; default: seeds/"),
     ] = None,
     db_path: DbOption = None,
-    allow_private_hosts: Annotated[
-        bool,
-        typer.Option(
-            "--allow-private-hosts",
-            help="fetch loopback/private addresses (tests, intranet sources); also NEWSMON_ALLOW_PRIVATE_HOSTS=1",
-        ),
-    ] = False,
+    allow_private_hosts: AllowPrivateHostsOption = False,
     max_minutes: Annotated[
         float | None,
         typer.Option(help="the run's time limit: URLs not fetched by then go back to the frontier, deferred"),

@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from newsmon.app import DbOption, app, console, quiet_prefect_defaults, usage_error, writable_catalog
+from newsmon.app import (
+    AllowPrivateHostsOption,
+    DbOption,
+    app,
+    console,
+    quiet_prefect_defaults,
+    usage_error,
+    writable_catalog,
+)
 from newsmon.progress_bar import progress_bar
 from newsmon.run_summary import finished_summary, print_summary
 from newsmon.server import use_background_server
@@ -24,7 +32,7 @@ def monitor(
     db_path: DbOption = None,
     max_urls: Annotated[int | None, typer.Option(help="fetches in this run")] = None,
     max_minutes: Annotated[float, typer.Option(help="stop starting new fetch rounds after this long")] = 10,
-    allow_private_hosts: Annotated[bool, typer.Option("--allow-private-hosts")] = False,
+    allow_private_hosts: AllowPrivateHostsOption = False,
 ) -> None:
     """One monitor run now: poll due sources (with --now: those named, or all), fetch new and due
     articles, print a summary."""
