@@ -10,7 +10,7 @@ from prefect import get_run_logger
 
 from flows.states import failure
 from flows.summary import RunSummary
-from flows.tasks import end_run, start_run
+from flows.tasks import end_run, finish_run, start_run
 from warehouse.run_lock import exclusive_run
 
 
@@ -37,4 +37,4 @@ def recorded_run(flow_name: str, summary: RunSummary, parameters: dict, data_pat
             end_run(summary.db_path, summary, "failed", f"{type(exc).__name__}: {exc}")
             raise
         summary.seconds = time.monotonic() - started
-        end_run(summary.db_path, summary, summary.status, failure(summary))
+        summary.notes.extend(finish_run(summary.db_path, summary, summary.status, failure(summary)))

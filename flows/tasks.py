@@ -13,6 +13,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 from prefect import task
 from prefect.cache_policies import NONE
@@ -45,6 +46,7 @@ from extractors.urls import canonical_url, is_url
 from flows.summary import RunSummary
 from flows.watchlist import load_watchlist
 from warehouse import db
+from warehouse.articles import fill_missing_sites
 from warehouse.dedup import fingerprint_article
 from warehouse.frontier import (
     RecrawlPolicy,
@@ -62,8 +64,12 @@ from warehouse.runs import (
     record_run_end,
     record_run_start,
 )
+from warehouse.site_quality import flagged_sites, record_site_quality
 from warehouse.sources import source_schedule, sync_sources
 from warehouse.timeutil import utc_now
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 def worth_retrying(_task: object, _task_run: object, state: State) -> bool:
@@ -295,21 +301,39 @@ def start_run(db_path: str, run_id: str, flow_name: str, parameters: dict, data_
     touched, record the run, mark dead runs abandoned."""
     with db.writer(db_path, data_path) as con:
         verify_lake(con)
+        fill_missing_sites(con)  # once per lake: the sites of articles loaded before migration 015
         record_run_start(con, run_id, flow_name, parameters)
         return mark_abandoned_runs(con, run_id)
 
 
 @task(cache_policy=NONE, **STORAGE_RETRIES)
 def end_run(db_path: str, summary: RunSummary, status: str, error: str | None = None) -> None:
+    """End the `runs` row of a run that raised."""
     with db.writer(db_path) as con:
-        crawl = CrawlCounts(
-            summary.sources_polled,
-            summary.urls_fetched,
-            summary.urls_not_modified,
-            summary.urls_discovered,
-            summary.urls_deferred.total(),
-        )
-        record_run_end(con, summary.run_id, status, summary.inputs_seen, summary.counts, crawl, error)
+        _record_end(con, summary, status, error)
+
+
+@task(cache_policy=NONE, **STORAGE_RETRIES)
+def finish_run(db_path: str, summary: RunSummary, status: str, error: str | None = None) -> list[str]:
+    """End the `runs` row of a run that got to its end, after recording its extraction quality per
+    site (`site_quality`); returns one sentence per site the run saw whose extraction drifted from
+    its 14-day baseline (`quality_drift`). One writer for both: a run's end costs one lake open."""
+    with db.writer(db_path) as con:
+        record_site_quality(con, summary.run_id)
+        drifted = [drift.sentence() for drift in flagged_sites(con, summary.run_id)]
+        _record_end(con, summary, status, error)
+        return drifted
+
+
+def _record_end(con: duckdb.DuckDBPyConnection, summary: RunSummary, status: str, error: str | None) -> None:
+    crawl = CrawlCounts(
+        summary.sources_polled,
+        summary.urls_fetched,
+        summary.urls_not_modified,
+        summary.urls_discovered,
+        summary.urls_deferred.total(),
+    )
+    record_run_end(con, summary.run_id, status, summary.inputs_seen, summary.counts, crawl, error)
 
 
 @task(cache_policy=NONE, **STORAGE_RETRIES)

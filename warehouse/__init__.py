@@ -1,7 +1,7 @@
 """Storage: DuckDB tables, their migrations, loading, deduplication and the URL frontier.
 
-Takes the records of `extractors.records` and raises the errors of `extractors.errors`; knows
-nothing else of the layers around it. Every batch is one transaction.
+Takes the records of `extractors.records`, raises the errors of `extractors.errors` and names
+URLs' sites with `extractors.urls`; knows nothing else of the layers around it. Every batch is one transaction.
 """
 
 __all__ = [

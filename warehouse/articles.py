@@ -6,6 +6,8 @@ A page is, in this order:
 - a known content hash (an exact duplicate): the same article;
 - else a new article, linked to the article it nearly copies, if any (warehouse/near_duplicates.py).
 Known articles are touched (last seen, comment count). Every input gets its `sightings` row.
+Each row keeps its site and host (from its URL) and its lineage: the extractor version that made
+it and where its date came from.
 """
 
 from __future__ import annotations
@@ -16,13 +18,16 @@ from datetime import datetime
 import duckdb
 
 from extractors.records import LoadCounts, ParsedPage
-from warehouse.arrow_io import insert_rows, registered, typed_rows
+from extractors.urls import url_host, url_site
+from warehouse.arrow_io import insert_rows, registered, retrying, transaction, typed_rows
 from warehouse.dedup import ArticleFingerprint
 from warehouse.near_duplicates import NearDuplicateFinder, index_articles, reindex_article
 from warehouse.revisions import add_revision, insert_first_revisions, word_count
-from warehouse.timeutil import utc_naive
+from warehouse.timeutil import utc_naive, utc_now
 
-__all__ = ["PageToLoad", "ResolvedPage", "write_articles"]
+__all__ = ["SITES_BACKFILL", "PageToLoad", "ResolvedPage", "fill_missing_sites", "write_articles"]
+
+SITES_BACKFILL = "articles.site"  # its row in `data_backfills` once done
 
 
 @dataclass(frozen=True)
@@ -162,7 +167,7 @@ def _revise_article(
     add_revision(con, run_id, now, article_id, page, fp.content_hash)
     con.execute(
         """UPDATE articles SET title = ?, author = ?, published_at = ?, site_name = ?, language = ?,
-                  text = ?, word_count = ?, content_hash = ?
+                  text = ?, word_count = ?, content_hash = ?, extractor_version = ?, date_source = ?
            WHERE article_id = ?""",
         [
             page.title,
@@ -173,6 +178,8 @@ def _revise_article(
             page.text,
             word_count(page.text),
             fp.content_hash,
+            page.extractor_version,
+            page.date_source,
             article_id,
         ],
     )
@@ -206,9 +213,12 @@ def _article_row(
     article_id: str, item: PageToLoad, duplicate_of: str | None, similarity: float | None, run_id: str, now: datetime
 ) -> dict:
     page = item.page
+    location = _page_location(page)
     return {
         "article_id": article_id,
         "url": page.url,
+        "site": url_site(location),
+        "host": url_host(location),
         "source_file": page.source if item.source_kind == "file" else None,
         "title": page.title,
         "author": page.author,
@@ -222,9 +232,50 @@ def _article_row(
         "duplicate_of": duplicate_of,
         "similarity": similarity,
         "extraction_method": page.extraction_method,
+        "extractor_version": page.extractor_version,
+        "date_source": page.date_source,
         "comments_status": page.comments_status,
         "first_seen_at": now,
         "last_seen_at": now,
         "first_run_id": run_id,
         "last_run_id": run_id,
     }
+
+
+def _page_location(page: ParsedPage) -> str | None:
+    """The URL a page's site and host come from: its own (canonical) URL, else the URL it was
+    fetched from; a file that states no URL has none (its source is a path)."""
+    return page.url or page.source
+
+
+def fill_missing_sites(con: duckdb.DuckDBPyConnection) -> int:
+    """Once per lake, after migration 015: the site of every article loaded before it (its host
+    came from SQL; the public-suffix list is Python's). Recorded in `data_backfills`, so later
+    calls cost one small read; returns the articles filled now."""
+
+    def fill() -> int:
+        with transaction(con):
+            done = con.execute("SELECT count(*) FROM data_backfills WHERE name = ?", [SITES_BACKFILL]).fetchall()
+            if done[0][0]:
+                return 0
+            urls = [
+                u
+                for (u,) in con.execute(
+                    "SELECT DISTINCT url FROM articles WHERE site IS NULL AND url IS NOT NULL"
+                ).fetchall()
+            ]
+            sites = [{"url": u, "site": url_site(u)} for u in urls]
+            filled = 0
+            if sites:
+                with registered(con, "site_fill", typed_rows(con, "articles", sites)):
+                    filled = con.execute(
+                        """UPDATE articles SET site = f.site FROM site_fill f
+                           WHERE articles.url = f.url AND articles.site IS NULL AND f.site IS NOT NULL"""
+                    ).fetchall()[0][0]
+            con.execute(
+                "INSERT INTO data_backfills (name, rows_filled, applied_at) VALUES (?, ?, ?)",
+                [SITES_BACKFILL, filled, utc_now()],
+            )
+            return filled
+
+    return retrying(fill)

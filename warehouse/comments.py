@@ -99,6 +99,7 @@ def _comment_rows(article_id: str, page: ParsedPage, rows: dict[str, dict], run_
                 "is_spam": comment.is_spam,
                 "spam_reason": comment.spam_reason,
                 "extraction_method": page.comments_status or page.extraction_method,
+                "extractor_version": page.extractor_version,
                 "first_seen_at": now,
                 "last_seen_at": now,
                 "first_run_id": run_id,
