@@ -1,10 +1,8 @@
-"""URLs as identities: validation, one canonical spelling, host and site, and URL-list files. No I/O.
+"""URLs as identities: validation, one canonical spelling, and URL-list files. No I/O.
 
 courlan does the normalising (lowercase scheme and host, default ports and tracking
 parameters removed, query sorted, path quoted). Its `check_url` is not used: its filters
 reject IP-literal and `localhost` hosts, which are legitimate here (intranet mirrors, tests).
-A URL's site is its registered domain by the public-suffix list that `tld` bundles
-(`news.bbc.co.uk` → `bbc.co.uk`): analysts group by it.
 """
 
 from __future__ import annotations
@@ -12,11 +10,9 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import courlan
-import tld
 
 from extractors.errors import InvalidUrl, UnsupportedScheme
 
@@ -80,33 +76,6 @@ def is_url(text: str) -> bool:
     except InvalidUrl:
         return False
     return True
-
-
-def url_host(url: str | None) -> str | None:
-    """The host of an http(s) URL: lowercased, without user, port or IPv6 brackets; None for
-    anything else (a file path, no URL). Migration 015 computes the same in SQL for old rows."""
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url.strip())
-        host = parts.hostname
-    except ValueError:
-        return None
-    return host if host and parts.scheme.lower() in HTTP_SCHEMES else None
-
-
-def url_site(url: str | None) -> str | None:
-    """The site of an http(s) URL: its host's registered domain, public-suffix aware
-    (`www.guardian.co.uk` → `guardian.co.uk`; `x.blogspot.com` stays whole, `blogspot.com` being
-    a suffix). A host with no public suffix (an IP address, `localhost`, an intranet name) is its
-    own site. None when `url_host` is None."""
-    host = url_host(url)
-    return None if host is None else _registered_domain(host)
-
-
-@lru_cache(maxsize=4096)
-def _registered_domain(host: str) -> str:
-    return tld.get_fld(host, fix_protocol=True, fail_silently=True) or host
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Storage: DuckDB tables, their migrations, loading, deduplication and the URL frontier.
 
-Takes the records of `extractors.records`, raises the errors of `extractors.errors` and names
-URLs' sites with `extractors.urls`; knows nothing else of the layers around it. Every batch is one transaction.
+Takes the records of `extractors.records` and raises the errors of `extractors.errors`; knows
+nothing else of the layers around it. Every batch is one transaction.
 """
 
 __all__ = [
@@ -14,5 +14,7 @@ __all__ = [
     "revisions",  # readable diffs of article text
     "run_lock",  # one run at a time per warehouse
     "runs",  # the `runs` table
+    "site_quality",  # extraction quality per run and site, and the sites that drifted
+    "sites",  # a URL's host and site (registered domain)
     "sources",  # the watchlist's sources table
 ]

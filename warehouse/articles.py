@@ -18,11 +18,11 @@ from datetime import datetime
 import duckdb
 
 from extractors.records import LoadCounts, ParsedPage
-from extractors.urls import url_host, url_site
 from warehouse.arrow_io import insert_rows, registered, retrying, transaction, typed_rows
 from warehouse.dedup import ArticleFingerprint
 from warehouse.near_duplicates import NearDuplicateFinder, index_articles, reindex_article
 from warehouse.revisions import add_revision, insert_first_revisions, word_count
+from warehouse.sites import url_host, url_site
 from warehouse.timeutil import utc_naive, utc_now
 
 __all__ = ["SITES_BACKFILL", "PageToLoad", "ResolvedPage", "fill_missing_sites", "write_articles"]

@@ -15,8 +15,8 @@ from datetime import date
 
 import duckdb
 
-from extractors.urls import url_site
 from warehouse.arrow_io import insert_rows, retrying, transaction
+from warehouse.sites import url_site
 from warehouse.timeutil import utc_now
 
 __all__ = ["EXTRACTION_STAGES", "SiteDrift", "flagged_sites", "record_site_quality"]

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from extractors.records import ParsedComment, ParsedPage, RejectRecord
-from extractors.urls import url_host, url_site
 from tests.support.seeds import SEED_000
 from warehouse import db, migrate
 from warehouse.articles import fill_missing_sites
@@ -18,6 +17,7 @@ from warehouse.dedup import fingerprint_article
 from warehouse.load import PageToLoad, load_batch
 from warehouse.runs import record_run_start
 from warehouse.site_quality import flagged_sites, record_site_quality
+from warehouse.sites import url_host, url_site
 from warehouse.timeutil import utc_now
 
 ARTICLE = SEED_000.read_text(encoding="utf-8").split("George Allison")[0]

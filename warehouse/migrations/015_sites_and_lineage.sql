@@ -14,7 +14,7 @@ ALTER TABLE articles ADD COLUMN date_source VARCHAR;
 ALTER TABLE comments ADD COLUMN extractor_version VARCHAR;
 
 -- Existing rows: the host is the URL's authority without user info and port (as Python's
--- urlsplit(url).hostname, which new rows use: extractors/urls.py `url_host`). Their site needs
+-- urlsplit(url).hostname, which new rows use: warehouse/sites.py `url_host`). Their site needs
 -- the public-suffix list: the first run after this migration fills it in Python
 -- (warehouse/articles.py `fill_missing_sites`) and records that here.
 UPDATE articles
