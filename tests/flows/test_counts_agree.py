@@ -10,22 +10,11 @@ import shutil
 import pytest
 
 from flows.ingest import ingest
+from tests.support.artifacts import run_summary_markdown
 from tests.support.seeds import SEED_000, SEED_003
 from tests.support.warehouse import rows
 
 pytestmark = pytest.mark.usefixtures("prefect_engine")
-
-
-def _artifact_markdown(run_id: str) -> str:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
-
-    with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["ingest-run-summary"]))
-        )
-    [markdown] = [a.data for a in artifacts if run_id in (a.data or "")]
-    return markdown
 
 
 def test_new_articles_are_one_number_in_the_log_the_summary_the_artifact_and_runs(db_path, tmp_path, caplog):
@@ -49,7 +38,7 @@ def test_new_articles_are_one_number_in_the_log_the_summary_the_artifact_and_run
     assert table["articles new that are near-duplicates (linked)"] == runs_near == linked
     [batch_line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("batch ")]
     assert "3 new articles (1 near-duplicates)" in batch_line
-    markdown = _artifact_markdown(summary.run_id)
+    markdown = run_summary_markdown(summary.run_id)
     assert markdown.startswith(f"# newsmon ingest run `{summary.run_id}`")
     assert "| articles new | 3 |" in markdown and "| articles new that are near-duplicates (linked) | 1 |" in markdown
     [(runs_rejects,)] = rows(db_path, "SELECT rejects FROM runs")

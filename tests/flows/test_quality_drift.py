@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from flows.ingest import ingest
+from tests.support.artifacts import run_summary_markdown
 from tests.support.http_server import Reply
 from tests.support.news_site import article_html
 from tests.support.warehouse import rows
@@ -48,18 +49,6 @@ def plant_baselines(db_path) -> None:
                 )
 
 
-def _artifact_markdown(run_id: str) -> str:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
-
-    with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["ingest-run-summary"]))
-        )
-    [markdown] = [a.data for a in artifacts if run_id in (a.data or "")]
-    return markdown
-
-
 def test_an_ingest_run_names_the_site_whose_extraction_drifted(http_server, db_path):
     plant_baselines(db_path)
     http_server.route("/robots.txt", Reply(body=b"User-agent: *\nAllow: /\n", content_type="text/plain"))
@@ -81,4 +70,4 @@ def test_an_ingest_run_names_the_site_whose_extraction_drifted(http_server, db_p
     ]
     drift_notes = [note for note in summary.notes if note.startswith("extraction drift on")]
     assert len(drift_notes) == 1 and drift_notes[0].startswith("extraction drift on redesigned.co.uk")
-    assert drift_notes[0] in _artifact_markdown(summary.run_id)
+    assert drift_notes[0] in run_summary_markdown(summary.run_id)
