@@ -11,6 +11,7 @@ from prefect import get_run_logger
 from flows.states import failure
 from flows.summary import RunSummary
 from flows.tasks import end_run, finish_run, start_run
+from warehouse import db
 from warehouse.run_lock import exclusive_run
 
 
@@ -21,12 +22,13 @@ def recorded_run(flow_name: str, summary: RunSummary, parameters: dict, data_pat
     `runs.error`). Names the summary's flow.
 
     A second run while one holds the lock stops at once with RunInProgress (never two
-    writers). A failure ends the row as `failed` with the error, then propagates.
+    writers). A failure ends the row as `failed` with the error, then propagates. The run's
+    tasks share one lake connection (db.kept_open): it is attached and migrated once.
     """
     logger = get_run_logger()
     summary.flow_name = flow_name
     started = time.monotonic()
-    with exclusive_run(summary.db_path):
+    with exclusive_run(summary.db_path), db.kept_open(summary.db_path):
         abandoned = start_run(summary.db_path, summary.run_id, flow_name, parameters, data_path)
         if abandoned:
             logger.warning("marked %d earlier run(s) that never finished as abandoned", abandoned)

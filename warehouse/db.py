@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ __all__ = [
     "current_snapshot",
     "data_path",
     "extension_directory",
+    "kept_open",
     "reader",
     "session",
     "sql_literal",
@@ -99,8 +101,7 @@ def session() -> duckdb.DuckDBPyConnection:
     directory = extension_directory()
     config = {"extension_directory": str(directory), "autoinstall_known_extensions": False}
     con = duckdb.connect(config=config | ({"allow_unsigned_extensions": True} if _verified else {}))
-    # No progress bar: DuckDB draws it on stdout after 2 s, into `newsmon sql --format json` output.
-    con.execute("SET enable_progress_bar = false")
+    _configure(con)
     if not _verified:
         installed = {
             row[0] for row in con.execute("SELECT extension_name FROM duckdb_extensions() WHERE installed").fetchall()
@@ -118,6 +119,11 @@ def session() -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _configure(con: duckdb.DuckDBPyConnection) -> None:
+    # No progress bar: DuckDB draws it on stdout after 2 s, into `newsmon sql --format json` output.
+    con.execute("SET enable_progress_bar = false")
+
+
 def _attach(con: duckdb.DuckDBPyConnection, catalog: Catalog, options: list[str]) -> None:
     with _storage_errors(catalog, f"cannot open the warehouse catalog {catalog}"):
         con.execute(f"ATTACH {sql_literal(catalog.uri)} AS {LAKE}" + (f" ({', '.join(options)})" if options else ""))
@@ -129,8 +135,71 @@ def writer(spec: str | Path, data_path: str | None = None) -> Iterator[duckdb.Du
     """A read-write connection to the lake, created if need be, with every migration applied.
 
     `data_path` matters only when the lake is created (DuckLake records it in the catalog).
+    Inside `kept_open(spec)` it is a cursor on the one connection kept for the run.
     """
     catalog = catalog_of(spec)
+    with _kept_lock:
+        kept = catalog.uri in _kept
+        if kept and _kept[catalog.uri] is None:  # the run's first writer attaches and migrates, once
+            _kept[catalog.uri] = _opened_writer(catalog, data_path)
+        shared = _kept.get(catalog.uri)
+    if shared is None:
+        con = _opened_writer(catalog, data_path)
+        try:
+            with _storage_errors(catalog, _DAMAGED.format(catalog=catalog)):
+                yield con
+        finally:
+            con.close()
+        return
+    cursor = shared.cursor()  # its own transaction, on the lake the kept connection attached
+    try:
+        with _storage_errors(catalog, _DAMAGED.format(catalog=catalog)):
+            _configure(cursor)
+            cursor.execute(f"USE {LAKE}")
+            yield cursor
+    except duckdb.FatalException:
+        _forget(catalog.uri, shared)  # DuckDB invalidated it: the next writer (a retry) opens anew
+        raise
+    finally:
+        cursor.close()
+
+
+# Catalog URI → the connection kept open for a run (None until its first writer), see kept_open.
+_kept: dict[str, duckdb.DuckDBPyConnection | None] = {}
+_kept_lock = threading.Lock()
+
+
+@contextmanager
+def kept_open(spec: str | Path) -> Iterator[None]:
+    """Within this block every `writer(spec)` of this process, in any thread, is a cursor on one
+    connection: the catalog is attached and its migrations checked once, not once per task
+    (about 0.1 s each, and a run has a few per batch). Opened by the first writer, so a busy
+    catalog fails inside a task, which retries; closed at the end of the block. Nested blocks
+    on one catalog share the outer one's connection."""
+    uri = catalog_of(spec).uri
+    with _kept_lock:
+        outermost = uri not in _kept
+        if outermost:
+            _kept[uri] = None
+    try:
+        yield
+    finally:
+        if outermost:
+            with _kept_lock:
+                con = _kept.pop(uri, None)
+            if con is not None:
+                con.close()
+
+
+def _forget(uri: str, con: duckdb.DuckDBPyConnection) -> None:
+    with _kept_lock:
+        if _kept.get(uri) is con:
+            _kept[uri] = None
+    con.close()
+
+
+def _opened_writer(catalog: Catalog, data_path: str | None) -> duckdb.DuckDBPyConnection:
+    """A new connection with the lake attached (created if need be) and migrated."""
     options = []
     if not catalog.exists() or data_path:
         where = data_path or catalog.default_data_path
@@ -144,9 +213,10 @@ def writer(spec: str | Path, data_path: str | None = None) -> Iterator[duckdb.Du
         _attach(con, catalog, options)
         with _storage_errors(catalog, _DAMAGED.format(catalog=catalog)):
             apply_migrations(con)
-            yield con
-    finally:
+    except BaseException:
         con.close()
+        raise
+    return con
 
 
 @contextmanager
