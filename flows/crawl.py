@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from prefect import get_run_logger
 from prefect.futures import PrefectFuture
+from prefect.utilities.annotations import quote
 
 from extractors.fetched import EXPECT_BY_KIND, deferred_visit
 from extractors.records import CrawlRecords, FetchRequest, FetchResult, Target, UrlVisit
@@ -66,10 +67,12 @@ def crawl(
             chunks = [now_due[i : i + settings.batch_size] for i in range(0, len(now_due), settings.batch_size)]
             progress.started("URLs", len(now_due))
             found: list[Target] = []
+            known = read_validators(db_file, quote([t.url for t in now_due]))  # one query a round, not a batch
             with extraction_pool(settings, len(now_due)) as pool:
                 extractions: deque = deque()
-                for chunk, results, extracted_before in _fetched_ahead(db_file, fetcher, chunks, deadline):
-                    extractions.append((chunk, extract_fetched.submit(chunk, results, extracted_before, pool)))
+                for chunk, results, extracted_before in _fetched_ahead(known, fetcher, chunks, deadline):
+                    extraction = extract_fetched.submit(quote(chunk), quote(results), quote(extracted_before), pool)
+                    extractions.append((chunk, extraction))
                     if len(extractions) > EXTRACT_AHEAD:
                         found.extend(crawled.load(*extractions.popleft()))
                 while extractions:
@@ -97,13 +100,16 @@ class _CrawledSoFar:
         """Load one extracted batch; returns the new links to follow."""
         extracted = extraction.result()
         batch = extracted.crawl
-        new_links = unknown_urls(self.db_file, [t for t in batch.discovered if t.url not in self.seen])
+        links = [t for t in batch.discovered if t.url not in self.seen]
+        new_links = unknown_urls(self.db_file, quote(links)) if links else []
         self.seen.update(t.url for t in new_links)
         to_follow, over_limit = _within_source_limits(new_links, self.limits)
         self.not_followed.extend(over_limit)
         visits = with_listings(batch.visits, batch.discovered, {t.url for t in new_links})
         records = CrawlRecords(batch.attempts, visits + discovered_visits(new_links))
-        counts, load_rejects = load(self.db_file, self.run_id, extracted.pages, batch.rejects, records, self.settings)
+        counts, load_rejects = load(
+            self.db_file, self.run_id, quote(extracted.pages), quote(batch.rejects), quote(records), self.settings
+        )
         deferred = [v for v in batch.visits if v.deferred]
         _count(self.summary, chunk, batch.rejects + load_rejects, deferred)
         self.summary.counts.add(counts)
@@ -148,18 +154,21 @@ def _within_budget(pending: list[Target], budget: int) -> tuple[list[Target], li
 
 
 def _fetched_ahead(
-    db_file: str, fetcher: BackgroundFetcher, chunks: list[list[Target]], deadline: float | None
+    known: dict[str, tuple[str | None, str | None, str | None]],
+    fetcher: BackgroundFetcher,
+    chunks: list[list[Target]],
+    deadline: float | None,
 ) -> Iterator[tuple[list[Target], list[FetchResult], dict[str, str]]]:
-    """Each chunk with its fetch results and the hashes of bodies already extracted from its URLs,
-    in order, at most FETCH_AHEAD chunks fetched ahead. The fetcher's own thread fetches them:
-    fetching is I/O in this process, never a task on the task runner (which may be a cluster)."""
+    """Each chunk with its fetch results and the hashes of bodies already extracted from its URLs
+    (`known`: validators and hash by URL), in order, at most FETCH_AHEAD chunks fetched ahead. The
+    fetcher's own thread fetches them: fetching is I/O in this process, never a task on the task
+    runner (which may be a cluster)."""
     in_flight: deque = deque()
     for chunk in chunks:
-        known = read_validators(db_file, [t.url for t in chunk])
         requests = [
             FetchRequest(t.url, *known.get(t.url, (None, None, None))[:2], expect=EXPECT_BY_KIND[t.kind]) for t in chunk
         ]
-        extracted_before = {url: sha256 for url, (_, _, sha256) in known.items() if sha256}
+        extracted_before = {t.url: known[t.url][2] for t in chunk if t.url in known and known[t.url][2]}
         in_flight.append((chunk, fetcher.submit_many(requests, deadline=deadline), extracted_before))
         if len(in_flight) > FETCH_AHEAD:
             done, future, hashes = in_flight.popleft()
@@ -194,7 +203,7 @@ def _leave_for_later(
     if not asked_for and not found:
         return
     visits = [deferred_visit(t, reason) for t in asked_for] + discovered_visits(found)
-    load(db_file, run_id, [], [], CrawlRecords(visits=visits), settings)
+    load(db_file, run_id, [], [], quote(CrawlRecords(visits=visits)), settings)
     summary.urls_deferred.update({reason: len(asked_for)} if asked_for else {})
     summary.inputs_deferred += sum(t.found_via == "input" for t in asked_for)
     get_run_logger().info(

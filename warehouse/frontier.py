@@ -120,13 +120,15 @@ def write_crawl_records(
                WHERE url NOT IN (SELECT url FROM urls)""",
             [now, run_id, now],
         )
-        con.execute(
-            """UPDATE urls SET last_error = v.error_reason, next_fetch_at = coalesce(v.retry_at, ?)
-               FROM url_visits v WHERE urls.url = v.url AND v.deferred""",
-            [now],
-        )
+        if any(v.deferred for v in visits.values()):  # each statement on `urls` scans it: only when needed
+            con.execute(
+                """UPDATE urls SET last_error = v.error_reason, next_fetch_at = coalesce(v.retry_at, ?)
+                   FROM url_visits v WHERE urls.url = v.url AND v.deferred""",
+                [now],
+            )
         fetched = [v for v in visits.values() if v.fetched]
-        sources = source_states(con, [v.url for v in fetched], policy.source_interval_min)  # before this visit
+        polled = [v.url for v in fetched if v.kind != "article"]
+        sources = source_states(con, polled, policy.source_interval_min) if polled else {}  # before this visit
         con.execute(
             """UPDATE urls SET
                    last_fetched_at = ?,
