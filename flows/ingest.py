@@ -14,8 +14,10 @@ from typing import Annotated
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
+from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.states import State
+from prefect.utilities.annotations import quote
 from pydantic import Field
 
 from flows import progress
@@ -40,13 +42,20 @@ def load_files(db_file: str, run_id: str, files: list[FileToRead], settings: Set
     ahead = batches_in_flight(settings, EXTRACT_AHEAD)
     progress.started("files", len(files))
     with extraction_pool(settings, len(files)) as pool:
+
+        def extract(batch: list[FileToRead]) -> PrefectFuture:
+            # quote(): Prefect would otherwise walk every input's fields looking for futures
+            return extract_batch.submit(quote(batch), settings.max_input_bytes, pool)
+
         # a bounded look-ahead: extracted pages wait in memory until their batch is loaded
-        extractions = deque(extract_batch.submit(batch, settings.max_input_bytes, pool) for batch in batches[:ahead])
+        extractions = deque(extract(batch) for batch in batches[:ahead])
         for number, batch in enumerate(batches, start=1):
             extracted = extractions.popleft().result()
             if number + ahead <= len(batches):
-                extractions.append(extract_batch.submit(batches[number + ahead - 1], settings.max_input_bytes, pool))
-            counts, load_rejects = load(db_file, run_id, extracted.pages, extracted.rejects, inputs=extracted.states)
+                extractions.append(extract(batches[number + ahead - 1]))
+            counts, load_rejects = load(
+                db_file, run_id, quote(extracted.pages), quote(extracted.rejects), inputs=quote(extracted.states)
+            )
             rejects = extracted.rejects + load_rejects
             summary.counts.add(counts)
             summary.rejects.extend(rejects)
@@ -105,7 +114,7 @@ def ingest(
         summary.rejects.extend(found.rejects)
         summary.input_rejects += len(found.rejects)
         if found.rejects:
-            summary.counts.add(load(db_file, summary.run_id, [], found.rejects)[0])
+            summary.counts.add(load(db_file, summary.run_id, [], quote(found.rejects))[0])
         load_files(db_file, summary.run_id, found.files, settings, summary)
         crawl(db_file, summary.run_id, found.targets, settings, summary, allow_private_hosts, deadline)
 
