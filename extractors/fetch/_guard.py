@@ -171,8 +171,11 @@ def guarded_transport(settings: FetchSettings, guard: AddressGuard) -> httpx.Asy
     # connection pool is its only user of it, so that pool is replaced by a guarded one.
     transport._pool = httpcore.AsyncConnectionPool(
         ssl_context=httpx.create_ssl_context(trust_env=False),
-        max_connections=settings.max_concurrency,
-        max_keepalive_connections=settings.max_concurrency,
+        # Requests in flight are bounded by Politeness (max_concurrency); the pool only bounds the
+        # idle connections it keeps. Bounding all connections by max_concurrency made a run over
+        # more origins than that close one origin's connection to open another's, every request.
+        max_connections=None,
+        max_keepalive_connections=settings.max_idle_connections,
         network_backend=_GuardedNetwork(guard),
     )
     return transport

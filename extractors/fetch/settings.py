@@ -18,9 +18,12 @@ class FetchSettings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     user_agent: str = "newsmon/0.1 (+https://github.com/newsmon/newsmon)"
-    max_concurrency: int = Field(16, ge=1, description="requests in flight at once")
+    max_concurrency: int = Field(32, ge=1, description="requests in flight at once, across origins")
     per_host_concurrency: int = Field(2, ge=1, description="requests in flight per origin")
     per_host_min_delay_s: float = Field(0.5, ge=0, description="seconds between request starts to one origin")
+    max_idle_connections: int = Field(
+        64, ge=0, description="open connections kept for reuse, across origins (more origins than this reconnect)"
+    )
     connect_timeout_s: float = Field(5, gt=0)
     read_timeout_s: float = Field(15, gt=0, description="longest wait for the next bytes")
     request_deadline_s: float = Field(
