@@ -41,6 +41,7 @@ class PageToLoad:
 class ResolvedPage:
     article_id: str
     item: PageToLoad
+    new: bool = False  # its article is first written by this batch: nothing of it is stored yet
 
 
 def write_articles(
@@ -81,7 +82,7 @@ def write_articles(
                 by_url[page.url] = (article_id, fp.content_hash)
             counts.articles_new += 1
             counts.articles_near_duplicate += duplicate_of is not None
-        resolved.append(ResolvedPage(article_id, item))
+        resolved.append(ResolvedPage(article_id, item, article_id in new))
 
     _insert_articles(con, run_id, now, new)
     _touch_articles(con, run_id, now, {k: v for k, v in touched.items() if k not in new})

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import duckdb
@@ -31,9 +31,17 @@ REPEATED_COMMENT_MIN_ARTICLES = 3
 
 
 def write_comments(
-    con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, pages: Sequence[tuple[str, ParsedPage]]
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    now: datetime,
+    pages: Sequence[tuple[str, ParsedPage]],
+    new_articles: Collection[str] = frozenset(),
 ) -> LoadCounts:
-    """Write the comments and snapshots of (article id, page) pairs; returns the comment counts."""
+    """Write the comments and snapshots of (article id, page) pairs; returns the comment counts.
+
+    `new_articles`, written by this batch, have no stored comments or snapshots to look up or
+    mark removed: a batch of new articles costs no scan of those tables (each lake scan reads
+    every data file of the table)."""
     counts = LoadCounts()
     rows: dict[str, dict] = {}
     latest_snapshot: dict[str, set[str]] = {}  # article → comment ids of its last page in this batch
@@ -54,12 +62,17 @@ def write_comments(
             },
         )
     if rows:
-        known = {
-            row[0]
-            for row in con.execute(
-                "SELECT comment_id FROM comments WHERE comment_id IN (SELECT unnest(?))", [list(rows)]
-            ).fetchall()
-        }
+        stored_before = [cid for cid, r in rows.items() if r["article_id"] not in new_articles]
+        known = (
+            {
+                row[0]
+                for row in con.execute(
+                    "SELECT comment_id FROM comments WHERE comment_id IN (SELECT unnest(?))", [stored_before]
+                ).fetchall()
+            }
+            if stored_before
+            else set()
+        )
         new_rows = [r for cid, r in rows.items() if cid not in known]
         insert_rows(con, "comments", new_rows)
         if known:
@@ -70,8 +83,8 @@ def write_comments(
         counts.comments_spam += sum(r["is_spam"] for r in new_rows)
         counts.comments_seen_again += len(known)
     _flag_repeated_comments(con, {r["content_hash"] for r in rows.values()})
-    _mark_removed_comments(con, now, latest_snapshot)
-    _write_snapshots(con, run_id, now, list(snapshots.values()))
+    _mark_removed_comments(con, now, {a: ids for a, ids in latest_snapshot.items() if a not in new_articles})
+    _write_snapshots(con, run_id, now, list(snapshots.values()), new_articles)
     return counts
 
 
@@ -157,24 +170,26 @@ def _mark_removed_comments(con: duckdb.DuckDBPyConnection, now: datetime, latest
         con.execute(f"UPDATE comments c SET removed_at = NULL WHERE removed_at IS NOT NULL AND {shown_here}")
 
 
-def _write_snapshots(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, snapshots: list[dict]) -> None:
+def _write_snapshots(
+    con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, snapshots: list[dict], new_articles: Collection[str]
+) -> None:
     """A snapshot seen before is touched; a new one gets the article's next snapshot number."""
     if not snapshots:
         return
-    article_ids = list({s["article_id"] for s in snapshots})
-    known = set(
+    stored_before = list({s["article_id"] for s in snapshots} - set(new_articles))
+    rows = (
         con.execute(
-            "SELECT article_id, snapshot_hash FROM comment_snapshots WHERE article_id IN (SELECT unnest(?))",
-            [article_ids],
+            "SELECT article_id, snapshot_hash, snapshot_number FROM comment_snapshots "
+            "WHERE article_id IN (SELECT unnest(?))",
+            [stored_before],
         ).fetchall()
+        if stored_before
+        else []
     )
-    next_number = dict(
-        con.execute(
-            "SELECT article_id, max(snapshot_number) FROM comment_snapshots "
-            "WHERE article_id IN (SELECT unnest(?)) GROUP BY article_id",
-            [article_ids],
-        ).fetchall()
-    )
+    known = {(article_id, snapshot_hash) for article_id, snapshot_hash, _ in rows}
+    next_number: dict[str, int] = {}
+    for article_id, _, number in rows:
+        next_number[article_id] = max(number, next_number.get(article_id, 0))
     new_rows, seen_again = [], []
     for snapshot in snapshots:
         key = (snapshot["article_id"], snapshot["snapshot_hash"])

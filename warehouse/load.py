@@ -21,9 +21,9 @@ from datetime import datetime
 
 import duckdb
 
-from extractors.records import CrawlRecords, InputState, LoadCounts, RejectRecord
+from extractors.records import CrawlRecords, InputState, LoadCounts, ParsedPage, RejectRecord
 from warehouse.arrow_io import retrying, transaction
-from warehouse.articles import PageToLoad, write_articles
+from warehouse.articles import PageToLoad, ResolvedPage, write_articles
 from warehouse.comments import write_comments
 from warehouse.failures import is_data_error, storage_failure
 from warehouse.frontier import RecrawlPolicy, write_crawl_records
@@ -66,7 +66,7 @@ def _load_once(
     writer's articles and so never inserts them twice."""
     with transaction(con):
         resolved, counts = write_articles(con, run_id, now, pages)
-        counts.add(write_comments(con, run_id, now, [(r.article_id, r.item.page) for r in resolved]))
+        counts.add(write_comments(con, run_id, now, *_comment_pages(resolved)))
         counts.add(write_rejects(con, run_id, now, rejects))
         write_input_states(con, run_id, now, inputs)
         if crawl is not None:
@@ -74,6 +74,11 @@ def _load_once(
             visits = [replace(v, article_id=article_by_source.get(v.url, v.article_id)) for v in crawl.visits]
             write_crawl_records(con, run_id, replace(crawl, visits=visits), now, policy or RecrawlPolicy())
     return counts
+
+
+def _comment_pages(resolved: list[ResolvedPage]) -> tuple[list[tuple[str, ParsedPage]], set[str]]:
+    """write_comments' arguments: (article id, page) pairs, and the articles new in the batch."""
+    return [(r.article_id, r.item.page) for r in resolved], {r.article_id for r in resolved if r.new}
 
 
 def load_batch_without_refused_pages(
@@ -122,7 +127,7 @@ def _try_alone(con: duckdb.DuckDBPyConnection, run_id: str, item: PageToLoad, no
     con.execute("BEGIN TRANSACTION")
     try:
         resolved, _ = write_articles(con, run_id, now, [item])
-        write_comments(con, run_id, now, [(r.article_id, r.item.page) for r in resolved])
+        write_comments(con, run_id, now, *_comment_pages(resolved))
     finally:
         with suppress(duckdb.TransactionException):  # a failed statement may have ended it already
             con.execute("ROLLBACK")
