@@ -13,7 +13,8 @@ Every baseline runs in the same run as what it is compared with; nothing is asse
   Then the real `ingest` flow over the folder, in this process (comments, metadata, language,
   dedup and load included). Target: ≥ 0.85 of the limit.
 - idle: `ingest` of the same folder again, unchanged: its flow time as a share of the first
-  run's. Target: ≤ 5 %. (The same for the URLs, in `urls`.)
+  run's. Target: ≤ 5 %. (The same for the URLs, in `urls`: answering the same bodies again,
+  and, on URLs whose server sends an ETag, answering 304.)
 - urls: the pages served by 20 HTTP servers on 127.0.0.2… (a child process), 50 ms latency.
   `ingest urls.txt` vs trafilatura's own CLI (`trafilatura -i urls.txt --parallel 16`), no
   per-host delay (target ≥ 1.6×); then newsmon with a 0.5 s per-host delay against the
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from email.message import Message
 from pathlib import Path
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -118,13 +120,22 @@ def bench_local_and_idle(tmp: Path, count: int, only: set[str]) -> None:
 
 
 def serve_pages(pages_dir: str, ports: multiprocessing.Queue) -> None:
-    """In a child process: HOSTS servers answering /page-N.html after LATENCY_S."""
+    """In a child process: HOSTS servers answering /page-N.html after LATENCY_S, and
+    /etag/page-N.html the same with an ETag, answering 304 when asked with it."""
+    import hashlib
+
     from bench.loopback import ROBOTS_ALLOW_ALL, Answer, serve
 
-    def respond(path: str, _headers: object, _base: str) -> Answer:
+    def respond(path: str, headers: Message, _base: str) -> Answer:
         if path == "/robots.txt":
             return ROBOTS_ALLOW_ALL
-        return Answer((Path(pages_dir) / path.lstrip("/")).read_bytes(), "text/html")
+        body = (Path(pages_dir) / path.removeprefix("/etag").lstrip("/")).read_bytes()
+        if not path.startswith("/etag/"):
+            return Answer(body, "text/html")
+        etag = f'"{hashlib.sha1(body).hexdigest()}"'
+        if headers.get("If-None-Match") == etag:
+            return Answer(status=304, headers={"ETag": etag})
+        return Answer(body, "text/html", headers={"ETag": etag})
 
     servers = [serve(f"127.0.0.{i + 2}", LATENCY_S, respond) for i in range(HOSTS)]
     ports.put([s.server_address for s in servers])
@@ -176,6 +187,12 @@ def bench_urls(tmp: Path, count: int) -> None:
         again = ingest([str(url_file)], tmp / "urls.sqlite", per_host_min_delay_s="0")
         print(f"idle re-run, same bodies (flow)     {again.seconds:7.2f} s = {again.seconds / free.seconds:.1%} "
               f"of the first run ({again.urls_not_modified} not modified)")  # fmt: skip
+        etag_file = tmp / "etag-urls.txt"
+        etag_file.write_text("\n".join(u.replace("/page-", "/etag/page-") for u in urls) + "\n")
+        tagged = ingest([str(etag_file)], tmp / "etag.sqlite", per_host_min_delay_s="0")
+        again = ingest([str(etag_file)], tmp / "etag.sqlite", per_host_min_delay_s="0")
+        print(f"idle re-run, 304s (flow)            {again.seconds:7.2f} s = {again.seconds / tagged.seconds:.1%} "
+              f"of its first run ({tagged.seconds:.1f} s; {again.urls_not_modified} not modified)")  # fmt: skip
         polite = ingest([str(url_file)], tmp / "polite.sqlite", per_host_min_delay_s=str(POLITE_DELAY_S))
         bound = HOSTS / POLITE_DELAY_S
         polite_rate = count / polite.seconds

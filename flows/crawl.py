@@ -12,17 +12,21 @@ from prefect.futures import PrefectFuture
 from prefect.utilities.annotations import quote
 
 from extractors.fetched import EXPECT_BY_KIND, deferred_visit
-from extractors.records import CrawlRecords, FetchRequest, FetchResult, Target, UrlVisit
+from extractors.records import CrawlBatch, CrawlRecords, FetchRequest, FetchResult, Target, UrlVisit
 from flows import progress
 from flows.fetch_bridge import BackgroundFetcher
 from flows.parallel import extraction_pool
 from flows.settings import Settings
 from flows.summary import RunSummary, new_articles
-from flows.tasks import extract_fetched, load, read_validators, unknown_urls
+from flows.tasks import ExtractedFetches, extract_fetched, load, read_validators, unknown_urls
 from warehouse.polls import SourceVisit
 
-FETCH_AHEAD = 2  # batches being fetched while others are extracted and loaded: bounds memory
-EXTRACT_AHEAD = 1  # batches being extracted while one is loaded
+# URLs are fetched and extracted in units smaller than a load batch: extraction starts as soon
+# as the first unit is fetched, and the last unit keeps the pool busy only briefly at the end,
+# while loading still commits `batch_size` URLs at a time (each commit has a fixed cost).
+FETCH_UNIT = 50
+FETCH_AHEAD = 8  # units being fetched while others are extracted and loaded: bounds memory
+EXTRACT_AHEAD = 4  # units being extracted while earlier ones are loaded
 # Targets the run was asked for (by a person, or as due in the frontier): never dropped, only
 # fetched or deferred. Links found on the way are new frontier rows when not followed.
 _ASKED_FOR = frozenset({"input", "frontier"})
@@ -40,9 +44,11 @@ def crawl(
 ) -> None:
     """Fetch targets, follow what feeds and sitemaps list (bounded), extract and load, batch by batch.
 
-    Fetching runs a few batches ahead of extracting and loading, within the fetcher's global
-    and per-host limits. URLs given as inputs are all fetched; links found on the way only
-    within `max_urls_per_run`, `max_discovery_depth` and `new_links_per_source[source url]`.
+    Fetching runs a few units (FETCH_UNIT URLs) ahead of extracting, and extracting a few
+    units ahead of loading, within the fetcher's global and per-host limits; units are loaded
+    in fetch order, `settings.batch_size` URLs to a transaction. URLs given as inputs are all
+    fetched; links found on the way only within `max_urls_per_run`, `max_discovery_depth` and
+    `new_links_per_source[source url]`.
     At `deadline` (time.monotonic()) fetches in flight are cancelled. Whatever is left goes
     into the `urls` frontier, due now: asked-for URLs as deferred (with the reason), found
     links as new rows, so the next run starts with them: nothing is lost.
@@ -64,19 +70,21 @@ def crawl(
             if not now_due:
                 stop_reason = "url_limit"
                 break
-            chunks = [now_due[i : i + settings.batch_size] for i in range(0, len(now_due), settings.batch_size)]
+            size = min(FETCH_UNIT, settings.batch_size)
+            units = [now_due[i : i + size] for i in range(0, len(now_due), size)]
             progress.started("URLs", len(now_due))
             found: list[Target] = []
             known = read_validators(db_file, quote([t.url for t in now_due]))  # one query a round, not a batch
             with extraction_pool(settings, len(now_due)) as pool:
                 extractions: deque = deque()
-                for chunk, results, extracted_before in _fetched_ahead(known, fetcher, chunks, deadline):
-                    extraction = extract_fetched.submit(quote(chunk), quote(results), quote(extracted_before), pool)
-                    extractions.append((chunk, extraction))
+                for unit, results, extracted_before in _fetched_ahead(known, fetcher, units, deadline):
+                    extraction = extract_fetched.submit(quote(unit), quote(results), quote(extracted_before), pool)
+                    extractions.append((unit, extraction))
                     if len(extractions) > EXTRACT_AHEAD:
-                        found.extend(crawled.load(*extractions.popleft()))
+                        found.extend(crawled.add(*extractions.popleft()))
                 while extractions:
-                    found.extend(crawled.load(*extractions.popleft()))
+                    found.extend(crawled.add(*extractions.popleft()))
+                found.extend(crawled.load())
             progress.finished()
             depth += 1
             pending = later + found if depth <= settings.max_discovery_depth else later
@@ -86,7 +94,8 @@ def crawl(
 
 @dataclass
 class _CrawledSoFar:
-    """What a crawl has loaded and found so far; loads each extracted batch, in fetch order."""
+    """What a crawl has loaded and found so far; takes extracted units and loads them a batch at a
+    time (`settings.batch_size` URLs), in fetch order."""
 
     db_file: str
     run_id: str
@@ -95,10 +104,26 @@ class _CrawledSoFar:
     limits: dict[str, int]  # new links followed per source URL
     seen: set[str]  # URLs fetched or queued in this run
     not_followed: list[Target] = field(default_factory=list)
+    _unloaded: list[tuple[list[Target], ExtractedFetches]] = field(default_factory=list)  # in fetch order
 
-    def load(self, chunk: list[Target], extraction: PrefectFuture) -> list[Target]:
-        """Load one extracted batch; returns the new links to follow."""
-        extracted = extraction.result()
+    def add(self, unit: list[Target], extraction: PrefectFuture) -> list[Target]:
+        """Take one extracted unit; load what has been taken once it makes a batch. Returns the
+        new links to follow (of what was loaded)."""
+        self._unloaded.append((unit, extraction.result()))
+        if sum(len(u) for u, _ in self._unloaded) < self.settings.batch_size:
+            return []
+        return self.load()
+
+    def load(self) -> list[Target]:
+        """Load the units taken so far as one batch (one transaction); returns the new links to follow."""
+        if not self._unloaded:
+            return []
+        chunk = [t for unit, _ in self._unloaded for t in unit]
+        extracted = ExtractedFetches(CrawlBatch(), [])
+        for _, part in self._unloaded:
+            extracted.crawl.extend(part.crawl)
+            extracted.pages.extend(part.pages)
+        self._unloaded = []
         batch = extracted.crawl
         links = [t for t in batch.discovered if t.url not in self.seen]
         new_links = unknown_urls(self.db_file, quote(links)) if links else []
@@ -156,20 +181,20 @@ def _within_budget(pending: list[Target], budget: int) -> tuple[list[Target], li
 def _fetched_ahead(
     known: dict[str, tuple[str | None, str | None, str | None]],
     fetcher: BackgroundFetcher,
-    chunks: list[list[Target]],
+    units: list[list[Target]],
     deadline: float | None,
 ) -> Iterator[tuple[list[Target], list[FetchResult], dict[str, str]]]:
-    """Each chunk with its fetch results and the hashes of bodies already extracted from its URLs
-    (`known`: validators and hash by URL), in order, at most FETCH_AHEAD chunks fetched ahead. The
+    """Each unit with its fetch results and the hashes of bodies already extracted from its URLs
+    (`known`: validators and hash by URL), in order, at most FETCH_AHEAD units fetched ahead. The
     fetcher's own thread fetches them: fetching is I/O in this process, never a task on the task
     runner (which may be a cluster)."""
     in_flight: deque = deque()
-    for chunk in chunks:
+    for unit in units:
         requests = [
-            FetchRequest(t.url, *known.get(t.url, (None, None, None))[:2], expect=EXPECT_BY_KIND[t.kind]) for t in chunk
+            FetchRequest(t.url, *known.get(t.url, (None, None, None))[:2], expect=EXPECT_BY_KIND[t.kind]) for t in unit
         ]
-        extracted_before = {t.url: known[t.url][2] for t in chunk if t.url in known and known[t.url][2]}
-        in_flight.append((chunk, fetcher.submit_many(requests, deadline=deadline), extracted_before))
+        extracted_before = {t.url: known[t.url][2] for t in unit if t.url in known and known[t.url][2]}
+        in_flight.append((unit, fetcher.submit_many(requests, deadline=deadline), extracted_before))
         if len(in_flight) > FETCH_AHEAD:
             done, future, hashes = in_flight.popleft()
             yield done, future.result(), hashes
