@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from flows.crawl import FETCH_UNIT
 from flows.ingest import ingest
 from flows.parallel import MIN_FILES_FOR_POOL
 from flows.states import summary_of
@@ -244,3 +245,16 @@ def test_pages_fetched_and_extracted_on_the_pool_load_as_in_one_process(http_ser
     pooled = ingest(paths=[str(url_list)], db_path=str(db_path), allow_private_hosts=True)
     assert pooled.counts.articles_new == alone.counts.articles_new == count
     assert rows(db_path, query) == rows(tmp_path / "alone.sqlite", query)
+
+
+def test_urls_fetched_in_units_load_a_batch_per_transaction(http_server, db_path, tmp_path):
+    batch_size = 2 * FETCH_UNIT
+    count = batch_size + FETCH_UNIT // 2  # two units make the first batch; the half unit left is the second
+    for n in range(count):
+        http_server.route(f"/news/story-{n}", Reply(body=article_html(n, extra=f"<p>Only story {n} says {n}.</p>")))
+    url_list = tmp_path / "urls.txt"
+    url_list.write_text("".join(f"{http_server.url(f'/news/story-{n}')}\n" for n in range(count)))
+    summary = ingest(paths=[str(url_list)], db_path=str(db_path), batch_size=batch_size, allow_private_hosts=True)
+    assert summary.counts.articles_new == count
+    # each load writes its articles with its own time: one time per transaction
+    assert rows(db_path, "SELECT count(*), count(DISTINCT first_seen_at) FROM articles") == [(count, 2)]
