@@ -70,7 +70,7 @@ def decode_text(data: bytes) -> str:
         _reject_binary(data)
         text = _decode_utf8_or_legacy(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
+    if not text or text.isspace():  # not text.strip(): that copies the whole text
         raise EmptyInput(f"file holds no text, only whitespace ({len(data)} bytes)")
     return text
 

@@ -18,7 +18,7 @@ import re
 import struct
 import unicodedata
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -53,24 +53,61 @@ MINHASH_SEED = 1
 _ROW_INDEX = struct.Struct("<I")
 
 _WHITESPACE = re.compile(r"\s+")
+# Text is normalised this many characters at a time (a 64k-character part's word list is a few MB).
+NORMALIZE_CHUNK_CHARS = 1 << 16
 _WORD = re.compile(r"\w+")
 
 
 def normalize_text(text: str) -> str:
     """NFKC (so look-alike letters and compatibility forms compare equal), whitespace folded."""
-    return _WHITESPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+    return "".join(_normalized_pieces(text))
+
+
+def _normalized_pieces(text: str, chunk_chars: int = NORMALIZE_CHUNK_CHARS) -> Iterator[str]:
+    """`normalize_text(text)` in pieces, each from about `chunk_chars` of `text`, a piece never
+    ending or starting inside a word. On a 40 MB text, folding the whitespace in one go costs
+    re.sub's list of every word and gap (some 100 bytes a word: over 10× the text).
+
+    `text` is cut only after whitespace: a whitespace character is a starter that nothing
+    composes with, so NFKC of the parts is NFKC of the whole, and the parts' texts, stripped,
+    are the whole's with one space between them.
+    """
+    started = False
+    for chunk in _chunks_after_whitespace(text, chunk_chars):
+        core = _WHITESPACE.sub(" ", unicodedata.normalize("NFKC", chunk)).strip()
+        if core:
+            if started:
+                yield " "
+            yield core
+            started = True
+
+
+def _chunks_after_whitespace(text: str, chunk_chars: int) -> Iterator[str]:
+    """`text` cut into parts of at least `chunk_chars` characters (but the last), each cut at
+    the end of a run of whitespace."""
+    start = 0
+    while len(text) - start > chunk_chars and (run := _WHITESPACE.search(text, start + chunk_chars)):
+        yield text[start : run.end()]
+        start = run.end()
+    yield text[start:]
 
 
 def sha256_hex(*parts: str) -> str:
+    return _sha256_hex_of_pieces(*((part,) for part in parts))
+
+
+def _sha256_hex_of_pieces(*parts: Iterable[str]) -> str:
+    """sha256_hex of the parts, each given as the pieces it is made of."""
     digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part.encode("utf-8"))
+    for pieces in parts:
+        for piece in pieces:
+            digest.update(piece.encode("utf-8"))
         digest.update(b"\x1f")  # unit separator: ("ab", "c") and ("a", "bc") must differ
     return digest.hexdigest()
 
 
 def article_content_hash(title: str | None, text: str) -> str:
-    return sha256_hex(normalize_text(title or ""), normalize_text(text))
+    return _sha256_hex_of_pieces(_normalized_pieces(title or ""), _normalized_pieces(text))
 
 
 def article_id_for(url: str | None, content_hash: str) -> str:
@@ -99,8 +136,9 @@ def shingles(text: str, chunk_size: int = 8192) -> Iterator[list[bytes]]:
     window: deque[str] = deque(maxlen=SHINGLE_WORDS)
     chunk: list[bytes] = []
     whole = True  # the window has not been full yet
-    for match in _WORD.finditer(normalize_text(text).casefold()):
-        window.append(match.group())
+    words = (match.group() for piece in _normalized_pieces(text) for match in _WORD.finditer(piece.casefold()))
+    for word in words:  # no word spans two pieces (see _normalized_pieces)
+        window.append(word)
         if len(window) < SHINGLE_WORDS:
             continue
         whole = False
