@@ -10,6 +10,8 @@ Every baseline runs in the same run as what it is compared with; nothing is asse
 
 - local: raw `trafilatura.bare_extraction(with_metadata=True, include_comments=False)` in one
   process over the pages; the hardware limit is that rate × the cores this process may use.
+  Also the same raw extraction in one process per core at once: what trafilatura alone gets
+  when every core is busy (on the 2-core VMs here 0.8–1.0 of that limit, run to run).
   Then the real `ingest` flow over the folder, in this process (comments, metadata, language,
   dedup and load included). Target: ≥ 0.85 of the limit.
 - idle: `ingest` of the same folder again, unchanged: its flow time as a share of the first
@@ -34,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from email.message import Message
 from pathlib import Path
 
@@ -86,6 +89,17 @@ def raw_trafilatura_rate(paths: list[Path]) -> float:
     return len(pages) / (time.perf_counter() - started)
 
 
+def raw_trafilatura_rate_on_all_cores(paths: list[Path], cores: int) -> float:
+    """Pages/s of the same raw extraction in `cores` processes at once, each over all the pages,
+    by the wall time of all of them: what the machine gives when every core is busy."""
+    pool = ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("spawn"))
+    with pool:
+        list(pool.map(raw_trafilatura_rate, [paths[:1]] * cores))  # start every process first
+        started = time.perf_counter()
+        list(pool.map(raw_trafilatura_rate, [paths] * cores))
+        return cores * len(paths) / (time.perf_counter() - started)
+
+
 def ingest(paths: list[str], db_path: Path, **settings: str):
     """The real ingest flow in this process; `settings` as NEWSMON_* variables for this run."""
     from flows.ingest import ingest as ingest_flow
@@ -104,6 +118,7 @@ def bench_local_and_idle(tmp: Path, count: int, only: set[str]) -> None:
     cores = len(os.sched_getaffinity(0))
     raw = raw_trafilatura_rate(paths)
     limit = raw * cores
+    raw_together = raw_trafilatura_rate_on_all_cores(paths, cores) if "local" in only else 0.0
     ingest([str(paths[0])], tmp / "warm-up.sqlite")  # Prefect's temporary server and imports: not counted
     first = ingest([str(tmp / "pages")], tmp / "local.sqlite")
     rate = count / first.seconds
@@ -112,6 +127,11 @@ def bench_local_and_idle(tmp: Path, count: int, only: set[str]) -> None:
         print(f"raw bare_extraction, one process    {raw:7.1f} pages/s → limit {limit:.1f} pages/s ({cores} ×)")
         print(f"newsmon ingest DIR (flow)           {rate:7.1f} pages/s ({first.seconds:6.1f} s)")
         print(f"  newsmon / hardware limit          {rate / limit:7.2f}   (target ≥ 0.85)")
+        print(
+            f"raw bare_extraction, {cores} processes   {raw_together:7.1f} pages/s together "
+            f"= {raw_together / limit:.2f} of the limit (trafilatura alone, all cores busy)"
+        )
+        print(f"  newsmon / raw on all cores        {rate / raw_together:7.2f}")  # fmt: skip
     if "idle" in only:
         again = ingest([str(tmp / "pages")], tmp / "local.sqlite")
         assert again.counts.articles_new == 0 and again.inputs_unchanged == count, again.as_dict()
@@ -187,6 +207,9 @@ def bench_urls(tmp: Path, count: int) -> None:
         again = ingest([str(url_file)], tmp / "urls.sqlite", per_host_min_delay_s="0")
         print(f"idle re-run, same bodies (flow)     {again.seconds:7.2f} s = {again.seconds / free.seconds:.1%} "
               f"of the first run ({again.urls_not_modified} not modified)")  # fmt: skip
+        fetched_alone = fetch_only_seconds(urls)
+        print(f"  fetching the same URLs alone      {fetched_alone:7.2f} s = {fetched_alone / free.seconds:.1%} "
+              "(the floor of an idle re-run: every URL is asked again)")  # fmt: skip
         etag_file = tmp / "etag-urls.txt"
         etag_file.write_text("\n".join(u.replace("/page-", "/etag/page-") for u in urls) + "\n")
         tagged = ingest([str(etag_file)], tmp / "etag.sqlite", per_host_min_delay_s="0")
@@ -200,6 +223,19 @@ def bench_urls(tmp: Path, count: int) -> None:
               f"= {polite_rate / bound:.2f} of the politeness bound {bound:.0f} pages/s (target ≥ 0.9)")  # fmt: skip
     finally:
         server.kill()
+
+
+def fetch_only_seconds(urls: list[str]) -> float:
+    """Seconds newsmon's fetcher takes for the URLs with the run's settings and nothing else."""
+    from flows.fetch_bridge import BackgroundFetcher
+    from flows.settings import Settings
+
+    settings = Settings(per_host_min_delay_s=0, allow_private_hosts=True)
+    with BackgroundFetcher(settings) as fetcher:
+        fetcher.fetch_many(urls[:HOSTS])  # robots.txt of each host, as a re-run's first batch
+        started = time.perf_counter()
+        fetcher.fetch_many(urls)
+        return time.perf_counter() - started
 
 
 MEASURE = """
