@@ -157,8 +157,9 @@ def writer(spec: str | Path, data_path: str | None = None) -> Iterator[duckdb.Du
             _configure(cursor)
             cursor.execute(f"USE {LAKE}")
             yield cursor
-    except duckdb.FatalException:
-        _forget(catalog.uri, shared)  # DuckDB invalidated it: the next writer (a retry) opens anew
+    except Exception as error:
+        if isinstance(error, duckdb.FatalException) or isinstance(error.__cause__, duckdb.FatalException):
+            _forget(catalog.uri, shared)  # DuckDB invalidated it: the next writer (a retry) opens anew
         raise
     finally:
         cursor.close()
