@@ -78,7 +78,8 @@ def crawl(
             with extraction_pool(settings, len(now_due)) as pool:
                 extractions: deque = deque()
                 for unit, results, extracted_before in _fetched_ahead(known, fetcher, units, deadline):
-                    extraction = extract_fetched.submit(quote(unit), quote(results), quote(extracted_before), pool)
+                    # not quote()d: a quoted argument does not survive the Dask runner (the task got tuples)
+                    extraction = extract_fetched.submit(unit, results, extracted_before, pool)
                     extractions.append((unit, extraction))
                     if len(extractions) > EXTRACT_AHEAD:
                         found.extend(crawled.add(*extractions.popleft()))

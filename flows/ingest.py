@@ -44,8 +44,8 @@ def load_files(db_file: str, run_id: str, files: list[FileToRead], settings: Set
     with extraction_pool(settings, len(files)) as pool:
 
         def extract(batch: list[FileToRead]) -> PrefectFuture:
-            # quote(): Prefect would otherwise walk every input's fields looking for futures
-            return extract_batch.submit(quote(batch), settings.max_input_bytes, pool)
+            # not quote()d: a quoted argument does not survive the Dask runner (the task got tuples)
+            return extract_batch.submit(batch, settings.max_input_bytes, pool)
 
         # a bounded look-ahead: extracted pages wait in memory until their batch is loaded
         extractions = deque(extract(batch) for batch in batches[:ahead])
