@@ -12,7 +12,7 @@ from prefect.futures import PrefectFuture
 from prefect.utilities.annotations import quote
 
 from extractors.fetched import EXPECT_BY_KIND, deferred_visit
-from extractors.records import CrawlBatch, CrawlRecords, FetchRequest, FetchResult, Target, UrlVisit
+from extractors.records import CrawlRecords, FetchRequest, FetchResult, Target, UrlVisit
 from flows import progress
 from flows.fetch_bridge import BackgroundFetcher
 from flows.parallel import extraction_pool
@@ -120,10 +120,7 @@ class _CrawledSoFar:
         if not self._unloaded:
             return []
         chunk = [t for unit, _ in self._unloaded for t in unit]
-        extracted = ExtractedFetches(CrawlBatch(), [])
-        for _, part in self._unloaded:
-            extracted.crawl.extend(part.crawl)
-            extracted.pages.extend(part.pages)
+        extracted = ExtractedFetches.merged(part for _, part in self._unloaded)
         self._unloaded = []
         batch = extracted.crawl
         links = [t for t in batch.discovered if t.url not in self.seen]

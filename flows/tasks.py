@@ -9,6 +9,7 @@ reused across runs.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -239,6 +240,15 @@ class ExtractedFetches:
     crawl: CrawlBatch  # its `pages` are in `pages`, fingerprinted
     pages: list[PageToLoad]
 
+    @staticmethod
+    def merged(parts: Iterable[ExtractedFetches]) -> ExtractedFetches:
+        """The parts as one, in order."""
+        whole = ExtractedFetches(CrawlBatch(), [])
+        for part in parts:
+            whole.crawl.extend(part.crawl)
+            whole.pages.extend(part.pages)
+        return whole
+
 
 @task(cache_policy=NONE)
 def extract_fetched(
@@ -259,11 +269,7 @@ def extract_fetched(
         [results[i : i + FETCHED_PER_SLICE] for i in starts],
         [extracted_before] * len(starts),
     )
-    merged = ExtractedFetches(CrawlBatch(), [])
-    for part in slices:
-        merged.crawl.extend(part.crawl)
-        merged.pages.extend(part.pages)
-    return merged
+    return ExtractedFetches.merged(slices)
 
 
 def extract_fetched_slice(
