@@ -139,30 +139,24 @@ def writer(spec: str | Path, data_path: str | None = None) -> Iterator[duckdb.Du
     """
     catalog = catalog_of(spec)
     with _kept_lock:
-        kept = catalog.uri in _kept
-        if kept and _kept[catalog.uri] is None:  # the run's first writer attaches and migrates, once
+        if catalog.uri in _kept and _kept[catalog.uri] is None:  # the run's first writer attaches and migrates
             _kept[catalog.uri] = _opened_writer(catalog, data_path)
         shared = _kept.get(catalog.uri)
-    if shared is None:
-        con = _opened_writer(catalog, data_path)
-        try:
-            with _storage_errors(catalog, _DAMAGED.format(catalog=catalog)):
-                yield con
-        finally:
-            con.close()
-        return
-    cursor = shared.cursor()  # its own transaction, on the lake the kept connection attached
+    # a cursor has its own transaction, on the lake the kept connection attached
+    con = _opened_writer(catalog, data_path) if shared is None else shared.cursor()
     try:
         with _storage_errors(catalog, _DAMAGED.format(catalog=catalog)):
-            _configure(cursor)
-            cursor.execute(f"USE {LAKE}")
-            yield cursor
+            if shared is not None:
+                _configure(con)
+                con.execute(f"USE {LAKE}")
+            yield con
     except Exception as error:
-        if isinstance(error, duckdb.FatalException) or isinstance(error.__cause__, duckdb.FatalException):
+        fatal = isinstance(error, duckdb.FatalException) or isinstance(error.__cause__, duckdb.FatalException)
+        if shared is not None and fatal:
             _forget(catalog.uri, shared)  # DuckDB invalidated it: the next writer (a retry) opens anew
         raise
     finally:
-        cursor.close()
+        con.close()
 
 
 # Catalog URI → the connection kept open for a run (None until its first writer), see kept_open.
